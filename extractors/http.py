@@ -1,0 +1,94 @@
+"""One HTTP client for every source: a pooled ``requests.Session``, timeouts, retries with
+exponential backoff and jitter on 5xx, 429 (honouring ``Retry-After``), connection errors,
+timeouts and unparseable bodies."""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+from requests.adapters import HTTPAdapter
+
+log = logging.getLogger(__name__)
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+
+class ExtractError(RuntimeError):
+    """A source request failed for good; the message names what was asked and why."""
+
+    def __init__(self, what: str, params: dict[str, Any] | None, reason: str) -> None:
+        shown = json.dumps(params or {}, ensure_ascii=False, sort_keys=True)
+        super().__init__(f"{what} failed (params {shown}): {reason}")
+        self.what, self.params, self.reason = what, params, reason
+
+
+@dataclass
+class Fetched:
+    """A response body as received, parsed as JSON."""
+
+    url: str
+    params: dict[str, Any]
+    status: int
+    body: bytes
+    data: Any
+
+
+class HttpClient:
+    def __init__(self, *, timeout_s: float = 30.0, retries: int = 4, backoff_s: float = 0.5,
+                 backoff_max_s: float = 30.0, pool_size: int = 8) -> None:
+        self.timeout_s, self.retries = timeout_s, retries
+        self.backoff_s, self.backoff_max_s = backoff_s, backoff_max_s
+        self.session = requests.Session()
+        adapter = HTTPAdapter(pool_connections=pool_size, pool_maxsize=pool_size, max_retries=0)
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
+        self.requests_sent = 0
+
+    def fetch_json(self, method: str, url: str, *, what: str, params: dict[str, Any],
+                   form: dict[str, str] | None = None) -> Fetched:
+        """Send one request, retrying transient failures; raise ExtractError when out of tries."""
+        reason = ""
+        for attempt in range(self.retries + 1):
+            if attempt:
+                self._sleep(attempt, retry_after)
+            retry_after = None
+            self.requests_sent += 1
+            try:
+                if method == "POST":
+                    resp = self.session.post(url, data=form, timeout=self.timeout_s)
+                else:
+                    resp = self.session.get(url, params=params, timeout=self.timeout_s)
+            except (requests.ConnectionError, requests.Timeout) as exc:
+                reason = f"{type(exc).__name__}: {exc}"
+                log.warning("%s: %s (attempt %d)", what, reason, attempt + 1)
+                continue
+            if resp.status_code in RETRY_STATUSES:
+                reason = f"HTTP {resp.status_code}"
+                retry_after = resp.headers.get("Retry-After")
+                log.warning("%s: %s (attempt %d)", what, reason, attempt + 1)
+                continue
+            if resp.status_code >= 400:
+                raise ExtractError(what, params, f"HTTP {resp.status_code}: {resp.text[:200]}")
+            try:
+                data = json.loads(resp.content)
+            except ValueError as exc:  # a truncated body is as transient as a 503
+                reason = f"HTTP {resp.status_code} with a body that is not JSON ({exc})"
+                log.warning("%s: %s (attempt %d)", what, reason, attempt + 1)
+                continue
+            return Fetched(resp.url, params, resp.status_code, resp.content, data)
+        raise ExtractError(what, params, f"{reason} after {self.retries + 1} attempts")
+
+    def _sleep(self, attempt: int, retry_after: str | None) -> None:
+        delay = min(self.backoff_max_s, self.backoff_s * 2 ** (attempt - 1))
+        delay *= random.uniform(0.5, 1.0)  # jitter, so parallel workers do not retry in step
+        if retry_after and retry_after.isdigit():
+            delay = max(delay, min(float(retry_after), self.backoff_max_s))
+        time.sleep(delay)
+
+    def close(self) -> None:
+        self.session.close()

@@ -1,0 +1,2 @@
+"""Reconcile: published (province decisions) against publicized (national database), dossier
+statistics, and the quarterly report."""

@@ -1,0 +1,49 @@
+"""Reporting periods and working days (weekends and Vietnamese public holidays, lunar ones
+included, from the ``holidays`` package)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from functools import lru_cache
+
+import holidays
+
+_PERIOD = re.compile(r"^(\d{4})-Q([1-4])$")
+
+
+def period_bounds(period: str) -> tuple[date, date]:
+    """``2020-Q2`` -> (2020-04-01, 2020-06-30): calendar quarters."""
+    match = _PERIOD.match(period or "")
+    if not match:
+        raise ValueError(f"period must look like 2020-Q2, got {period!r}")
+    year, quarter = int(match[1]), int(match[2])
+    start = date(year, 3 * quarter - 2, 1)
+    end = date(year + (quarter == 4), (3 * quarter) % 12 + 1, 1) - timedelta(days=1)
+    return start, end
+
+
+@lru_cache(maxsize=64)
+def _vn_holidays(year: int) -> frozenset[date]:
+    return frozenset(holidays.country_holidays("VN", years=year))
+
+
+def is_working_day(day: date) -> bool:
+    return day.weekday() < 5 and day not in _vn_holidays(day.year)
+
+
+def add_working_days(start: date, days: int) -> date:
+    current = start
+    while days > 0:
+        current += timedelta(days=1)
+        days -= is_working_day(current)
+    return current
+
+
+def working_days_between(start: date, end: date) -> int:
+    """Working days after ``start`` up to and including ``end`` (0 when end <= start)."""
+    count, current = 0, start
+    while current < end:
+        current += timedelta(days=1)
+        count += is_working_day(current)
+    return count

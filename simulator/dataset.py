@@ -1,0 +1,369 @@
+"""Deterministic generator of the bundled Bắc Kạn (province 06) 2020-Q2 dataset.
+
+The dataset is synthetic. Its clean rows reproduce the figures of the province's real Q2/2020
+report (14 publication decisions, 207 procedures published, 8 workflow decisions approving 93
+workflows, 198 procedures publicized, 58,463 dossiers: 57,064 resolved, 1,399 in progress, 6,687
+online), and it plants defects that validation must hold back for the figures to come out right.
+
+Run ``python -m simulator.dataset OUT_DIR`` (``make dataset``) to write it again; the output is
+byte-for-byte the same every time.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import sys
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+from reconcile.calendar import add_working_days
+from simulator.catalogue import DEPARTMENTS, DISTRICTS, LOCAL_LEVELS
+
+SEED = 20200630
+PROVINCE = "06"
+AGENCY = {"ID": "382005", "AGENCY_NAME": "UBND tỉnh Bắc Kạn", "NAME": "UBND tỉnh Bắc Kạn",
+          "CODE": "000.00.00.H04"}
+THAI_NGUYEN = {"ID": "370865", "AGENCY_NAME": "UBND tỉnh Thái Nguyên",
+               "NAME": "UBND tỉnh Thái Nguyên", "CODE": "H55"}
+OTHER_AGENCIES = [
+    {"ID": "4019", "AGENCY_NAME": "Bộ Tư pháp", "NAME": "Bộ Tư pháp", "CODE": "000.00.00.G15"},
+    {"ID": "734", "AGENCY_NAME": "Bộ Khoa học  và  Công nghệ", "NAME": "Bộ Khoa học  và  Công nghệ",
+     "CODE": "G06"},
+]
+ACTION_LABELS = {"new": "Mới ban hành", "amended": "Sửa đổi, bổ sung", "replaced": "Thay thế",
+                 "abolished": "Bãi bỏ"}
+NATIONAL_LIST = {"new": "new", "amended": "modified", "replaced": "modified",
+                 "abolished": "rescinded"}
+# Figures of the real report; the clean rows must add up to them.
+DOSSIERS_RECEIVED, DOSSIERS_RESOLVED, DOSSIERS_IN_PROGRESS, DOSSIERS_ONLINE = (
+    58463, 57064, 1399, 6687)
+
+
+@dataclass
+class Procedure:
+    code: str
+    name: str
+    field: str
+    ministry: str
+    agency: str
+    level: str
+
+
+@dataclass
+class PublicationPlan:
+    """One Q2 publication decision and what happens to it on the national portal."""
+
+    size: int
+    signed: date
+    workflows: int = 0
+    publicized_after_days: int | None = 3  # working days; None = never publicized
+    forgotten: int = 0  # items the province never entered on the national database
+    removed_abolished: int = 0  # abolished items deleted from the database, not rescinded
+    items: list[dict] = field(default_factory=list)
+
+
+PLANS = [
+    PublicationPlan(24, date(2020, 4, 3), workflows=18, publicized_after_days=2),
+    PublicationPlan(18, date(2020, 4, 9), workflows=12, publicized_after_days=4),
+    PublicationPlan(12, date(2020, 4, 16), publicized_after_days=7),
+    PublicationPlan(9, date(2020, 4, 22), publicized_after_days=3),
+    PublicationPlan(30, date(2020, 5, 5), workflows=9, publicized_after_days=5),
+    PublicationPlan(14, date(2020, 5, 12), publicized_after_days=1),
+    PublicationPlan(22, date(2020, 5, 15), workflows=14, publicized_after_days=9,
+                    removed_abolished=2),
+    PublicationPlan(21, date(2020, 5, 21), workflows=10, publicized_after_days=3),
+    PublicationPlan(6, date(2020, 5, 27), publicized_after_days=6, forgotten=2),
+    PublicationPlan(17, date(2020, 6, 2), publicized_after_days=2),
+    PublicationPlan(11, date(2020, 6, 5), publicized_after_days=4),
+    PublicationPlan(18, date(2020, 6, 9), publicized_after_days=8),
+    PublicationPlan(2, date(2020, 6, 12), publicized_after_days=None),
+    PublicationPlan(3, date(2020, 6, 25), publicized_after_days=8),  # lands in Q3
+]
+WORKFLOW_ONLY = [(11, date(2020, 4, 28)), (8, date(2020, 5, 29)), (11, date(2020, 6, 18))]
+
+
+def catalogue(rng: random.Random) -> list[Procedure]:
+    pools = [(agency, ministry, fields, "tỉnh") for agency, ministry, fields in DEPARTMENTS]
+    pools += [(agency, ministry, fields, level)
+              for level, (agency, ministry, fields) in LOCAL_LEVELS.items()]
+    codes: set[str] = set()
+    procedures = []
+    for agency, ministry, fields, level in pools:
+        for field_name, names in fields.items():
+            for name in names:
+                code = ""
+                while not code or code in codes:
+                    code = f"{rng.choice('12')}.{rng.randrange(1, 12000):06d}"
+                codes.add(code)
+                procedures.append(Procedure(code, name, field_name, ministry, agency, level))
+    return procedures
+
+
+def split(total: int, parts: int, rng: random.Random, spread: float = 0.8) -> list[int]:
+    """Split ``total`` into ``parts`` non-negative integers that add up exactly."""
+    weights = [rng.uniform(1 - spread, 1 + spread) for _ in range(parts)]
+    raw = [total * w / sum(weights) for w in weights]
+    out = [int(x) for x in raw]
+    for i in sorted(range(parts), key=lambda i: raw[i] - out[i], reverse=True)[: total - sum(out)]:
+        out[i] += 1
+    return out
+
+
+def vn_date(d: date) -> str:
+    return d.strftime("%d/%m/%Y")
+
+
+def portal_date(d: date) -> str:
+    return d.strftime("%d-%m-%Y")
+
+
+def item_row(stt: int, p: Procedure, action: str) -> dict:
+    return {"stt": stt, "procedure_code": p.code, "procedure_name": p.name, "field": p.field,
+            "level": p.level, "agency": p.agency, "action": ACTION_LABELS[action]}
+
+
+def decision_title(kind: str, agency: str) -> str:
+    scope = f"thuộc phạm vi chức năng quản lý của {agency} tỉnh Bắc Kạn"
+    return {
+        "publish": f"Về việc công bố Danh mục thủ tục hành chính mới ban hành, sửa đổi, bổ sung, "
+                   f"bãi bỏ {scope}",
+        "both": f"Công bố Danh mục và phê duyệt Quy trình nội bộ giải quyết thủ tục hành chính {scope}",
+        "workflow": f"Phê duyệt Quy trình nội bộ giải quyết thủ tục hành chính {scope}",
+    }[kind]
+
+
+def build(rng: random.Random) -> dict[str, object]:  # noqa: C901 - one linear story
+    procs = catalogue(rng)
+    number = iter(range(598, 2000, 7))
+    national_ids = iter(range(61230, 70000, 3))
+    procedure_ids = rng.sample(range(20000, 400000), 2000)
+    feed: list[dict] = []
+    national: list[dict] = []
+
+    def national_rows(items: list[tuple[Procedure, str]]) -> dict[str, list[dict]]:
+        lists: dict[str, list[dict]] = {"new": [], "modified": [], "rescinded": []}
+        for p, action in items:
+            lists[NATIONAL_LIST[action]].append({
+                "ID": str(procedure_ids.pop()), "PROCEDURE_NAME": p.name,
+                "PUBLISHED_AGENCY": AGENCY["AGENCY_NAME"], "PUBLISHED_AGENCY_ID": AGENCY["ID"]})
+        return lists
+
+    # A Q1 decision: outside the period, its procedures are amended in Q2.
+    q1_items = [(p, "new") for p in procs[30:35]]
+    q1 = {"decision_id": "06-2020-0412", "number": "412/QĐ-UBND",
+          "title": decision_title("publish", procs[30].agency), "signed_date": "10/03/2020",
+          "effective_date": "10/03/2020", "publishes_procedures": True,
+          "approves_workflows": False,
+          "items": [item_row(i + 1, p, a) for i, (p, a) in enumerate(q1_items)], "workflows": []}
+    feed.append(q1)
+    national.append({"row": {"ID": str(next(national_ids)), "CODE": "412/QĐ-UBND",
+                             "NAME": q1["title"], "PUBLISHING_DATE": "13-03-2020",
+                             **_agency_cols(AGENCY)},
+                     "fields": [procs[30].field], **national_rows(q1_items)})
+    q1_codes = {p.code for p, _ in q1_items}
+
+    publicized: list[Procedure] = []
+    start = 0
+    for n, plan in enumerate(PLANS, start=1):
+        chosen = procs[start:start + plan.size]
+        start += plan.size
+        actions = []
+        for p in chosen:
+            if p.code in q1_codes:
+                actions.append("amended")
+            else:
+                actions.append(rng.choices(["new", "amended", "replaced", "abolished"],
+                                           [55, 27, 6, 12])[0])
+        if plan.removed_abolished:
+            for i in range(plan.removed_abolished):
+                actions[-1 - i] = "abolished"
+        decision_number = next(number)
+        kind = "both" if plan.workflows else "publish"
+        agency = chosen[0].agency
+        items = list(zip(chosen, actions, strict=True))
+        decision = {
+            "decision_id": f"06-2020-{decision_number:04d}",
+            "number": f"{decision_number}/QĐ-UBND", "title": decision_title(kind, agency),
+            "signed_date": vn_date(plan.signed),
+            "effective_date": vn_date(plan.signed + timedelta(days=rng.choice([0, 0, 10, 15]))),
+            "publishes_procedures": True, "approves_workflows": bool(plan.workflows),
+            "items": [item_row(i + 1, p, a) for i, (p, a) in enumerate(items)],
+            "workflows": [_workflow(i + 1, p, rng) for i, p in enumerate(chosen[: plan.workflows])],
+        }
+        feed.append(decision)
+        if plan.publicized_after_days is None:
+            continue
+        entered = items[: len(items) - plan.forgotten]
+        if plan.removed_abolished:
+            entered = entered[: len(entered) - plan.removed_abolished]
+        # Numbers as provinces really typed them on the portal.
+        code = {3: f"0{decision_number}/QĐ-UBND", 5: f"{decision_number}/QĐ-UBND.",
+                8: f"{decision_number}/QĐ-UBND ngày {plan.signed.day}/{plan.signed.month}/2020",
+                }.get(n, f"{decision_number}/QĐ-UBND")
+        rows = national_rows(entered)
+        if n == 6:  # the portal sends some names decomposed (NFD) and with double spaces
+            rows["new"][:1] = [{**r, "PROCEDURE_NAME": unicodedata.normalize("NFD", r["PROCEDURE_NAME"])}
+                               for r in rows["new"][:1]]
+            rows["modified"][:1] = [{**r, "PROCEDURE_NAME": r["PROCEDURE_NAME"].replace(" ", "  ", 2)}
+                                    for r in rows["modified"][:1]]
+        national.append({"row": {"ID": str(next(national_ids)), "CODE": code,
+                                 "NAME": decision["title"],
+                                 "PUBLISHING_DATE": portal_date(
+                                     add_working_days(plan.signed, plan.publicized_after_days)),
+                                 **_agency_cols(AGENCY)},
+                         "fields": sorted({p.field for p in chosen}), **rows})
+        publicized += [p for p, a in entered if a != "abolished"]
+
+    for size, signed in WORKFLOW_ONLY:
+        decision_number = next(number)
+        chosen = rng.sample(procs[:207], size)
+        feed.append({
+            "decision_id": f"06-2020-{decision_number:04d}", "number": f"{decision_number}/QĐ-UBND",
+            "title": decision_title("workflow", chosen[0].agency), "signed_date": vn_date(signed),
+            "effective_date": vn_date(signed), "publishes_procedures": False,
+            "approves_workflows": True, "items": [],
+            "workflows": [_workflow(i + 1, p, rng) for i, p in enumerate(chosen)],
+        })
+
+    _plant_feed_defects(feed, procs, rng)
+    _plant_national_defects(national, procs, national_ids, national_rows)
+    # Another province's decisions in the same listing: the agency filter must keep them out.
+    for k, p in enumerate(procs[100:102]):
+        national.append({"row": {"ID": str(next(national_ids)), "CODE": f"{1201 + k}/QĐ-UBND",
+                                 "NAME": decision_title("publish", p.agency).replace(
+                                     "Bắc Kạn", "Thái Nguyên"),
+                                 "PUBLISHING_DATE": portal_date(date(2020, 5, 20 + k)),
+                                 **_agency_cols(THAI_NGUYEN)},
+                         "fields": [p.field], **national_rows([(p, "new")])})
+
+    feed.sort(key=lambda d: d["decision_id"])
+    national.sort(key=lambda d: (_iso(d["row"]["PUBLISHING_DATE"]), d["row"]["ID"]), reverse=True)
+    fields = sorted({(p.field, p.ministry) for p in procs})
+    return {
+        "province_feed/06.json": {"province": PROVINCE, "name": "Bắc Kạn", "decisions": feed},
+        "national/agencies.json": [*OTHER_AGENCIES, AGENCY, THAI_NGUYEN],
+        "national/fields.json": [{"ID": str(1000 + i), "FIELD_NAME": f"{f}({m})"}
+                                 for i, (f, m) in enumerate(fields)],
+        "national/decisions.json": national,
+        "national/publicized.json": [
+            {"TTHC_MA": p.code, "TYPE": "5" if "doanh nghiệp" in p.field else "1",
+             "NAME": p.name, "ISNGANHDOC": "0", "WEIGHT": str(rng.randrange(1, 80))}
+            for p in sorted({p.code: p for p in publicized}.values(), key=lambda p: p.code)],
+        "dossier_stats/06-2020-Q2.json": {"province": PROVINCE, "period": "2020-Q2",
+                                          "rows": _dossier_stats(rng)},
+    }
+
+
+def _agency_cols(agency: dict) -> dict:
+    return {"AGENCY_NAME": agency["AGENCY_NAME"], "AGENCY_ID": agency["ID"]}
+
+
+def _iso(portal: str) -> str:
+    d, m, y = portal.split("-")
+    return f"{y}-{m}-{d}"
+
+
+def _workflow(stt: int, p: Procedure, rng: random.Random) -> dict:
+    return {"stt": stt, "procedure_code": p.code, "procedure_name": p.name,
+            "steps": rng.randrange(3, 9), "processing_days": rng.choice([3, 5, 7, 10, 15, 20])}
+
+
+def _plant_feed_defects(feed: list[dict], procs: list[Procedure], rng: random.Random) -> None:
+    """Rows validation must hold back; each kind is named in the README."""
+    q2 = [d for d in feed if d["publishes_procedures"] and d["signed_date"].endswith("/2020")
+          and d["decision_id"] != "06-2020-0412"]
+    # 1. malformed procedure code
+    bad = item_row(len(q2[2]["items"]) + 1, procs[150], "new")
+    q2[2]["items"].append({**bad, "procedure_code": "1.00758"})
+    # 2. duplicate annex row (same procedure and action twice in one annex)
+    q2[4]["items"].append({**q2[4]["items"][3], "stt": len(q2[4]["items"]) + 1})
+    # 3. unknown action
+    odd = item_row(len(q2[7]["items"]) + 1, procs[160], "amended")
+    q2[7]["items"].append({**odd, "action": "Điều chỉnh tên gọi"})
+    # 4. impossible date: the whole decision and its annex are held back
+    feed.append({"decision_id": "06-2020-0745", "number": "745/QĐ-UBND",
+                 "title": decision_title("publish", procs[170].agency), "signed_date": "31/04/2020",
+                 "effective_date": "31/04/2020", "publishes_procedures": True,
+                 "approves_workflows": False,
+                 "items": [item_row(i + 1, p, "new") for i, p in enumerate(procs[170:174])],
+                 "workflows": []})
+    # 5. decision number without a number
+    feed.append({"decision_id": "06-2020-XXXX", "number": "QĐ-UBND",
+                 "title": decision_title("publish", procs[180].agency), "signed_date": "15/06/2020",
+                 "effective_date": "15/06/2020", "publishes_procedures": True,
+                 "approves_workflows": False,
+                 "items": [item_row(1, procs[180], "new")], "workflows": []})
+
+
+def _plant_national_defects(national, procs, national_ids, national_rows) -> None:
+    # 6. an impossible publishing date on the portal: the row and its lists are held back
+    national.append({"row": {"ID": str(next(national_ids)), "CODE": "1002/QĐ-UBND",
+                             "NAME": decision_title("publish", procs[190].agency),
+                             "PUBLISHING_DATE": "31-06-2020", **_agency_cols(AGENCY)},
+                     "fields": [procs[190].field],
+                     **national_rows([(p, "new") for p in procs[190:192]])})
+
+
+def _dossier_stats(rng: random.Random) -> list[dict]:
+    """Form 06 rows per agency; the clean ones add up to the report's dossier figures."""
+    units = [(agency, "tỉnh") for agency, _, _ in DEPARTMENTS]
+    units += [(f"UBND {d}", "huyện") for d in DISTRICTS]
+    units += [(f"UBND các xã, phường, thị trấn thuộc {d}", "xã") for d in DISTRICTS]
+    n = len(units)
+    resolved = split(DOSSIERS_RESOLVED, n, rng)
+    in_progress = split(DOSSIERS_IN_PROGRESS, n, rng)
+    online = split(DOSSIERS_ONLINE, n, rng)
+    rows = []
+    for i, (agency, level) in enumerate(units):
+        received = resolved[i] + in_progress[i]
+        online_i = min(online[i], received)
+        carried = min(in_progress[i], received - online_i)
+        early, on_time, late = split(resolved[i], 3, rng, 0.9) if resolved[i] else (0, 0, 0)
+        late, on_time = min(late, resolved[i] // 20), on_time + late - min(late, resolved[i] // 20)
+        within, overdue = split(in_progress[i], 2, rng, 0.5) if in_progress[i] else (0, 0)
+        within, overdue = within + overdue - overdue // 4, overdue // 4
+        rows.append(_form06(i + 1, agency, level, received, online_i, carried, early, on_time,
+                            late, within, overdue))
+    # Keep the online total exact after capping.
+    short = DOSSIERS_ONLINE - sum(int(r["tiepNhanQuaMang"]) for r in rows)
+    for r in rows:
+        room = int(r["tiepNhanTrucTiepVaBCCI"])
+        take = min(room, short)
+        r["tiepNhanQuaMang"] = str(int(r["tiepNhanQuaMang"]) + take)
+        r["tiepNhanTrucTiepVaBCCI"] = str(room - take)
+        short -= take
+    # 7. a row whose totals do not add up; 8. a count that is not a number
+    rows.append(_form06(n + 1, "Sở Ngoại vụ", "tỉnh", 120, 10, 0, 40, 50, 10, 10, 5))
+    rows[-1]["dangXuLyVaBoSung"] = "25"
+    rows.append(_form06(n + 2, "Sở Khoa học và Công nghệ", "tỉnh", 80, 8, 0, 30, 40, 0, 10, 0))
+    rows[-1]["tongSo"] = "8O"
+    return rows
+
+
+def _form06(stt, agency, level, received, online, carried, early, on_time, late, within, overdue):
+    resolved, in_progress = early + on_time + late, within + overdue
+    return {"stt": str(stt), "donVi": agency, "capHanhChinh": level,
+            "tongSo": str(received), "tiepNhanQuaMang": str(online),
+            "tiepNhanTrucTiepVaBCCI": str(received - online - carried),
+            "tiepNhanKyTruoc": str(carried), "daXuLyVaTraLai": str(resolved),
+            "daXuLyTruocHan": str(early), "daXuLyDungHanVaTraLai": str(on_time),
+            "daXuLyQuaHan": str(late), "dangXuLyVaBoSung": str(in_progress),
+            "dangXuLyTrongHanVaBoSung": str(within), "dangXuLyQuaHan": str(overdue)}
+
+
+def write(out: Path) -> list[Path]:
+    written = []
+    for rel, payload in build(random.Random(SEED)).items():
+        path = out / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(payload, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        written.append(path)
+    return written
+
+
+if __name__ == "__main__":
+    for p in write(Path(sys.argv[1] if len(sys.argv) > 1 else "data/bac-kan-2020-q2")):
+        print(p)

@@ -1,0 +1,1 @@
+"""Transform: pure functions from landed records to canonical tables (pandas). No I/O."""

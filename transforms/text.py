@@ -1,0 +1,31 @@
+"""Vietnamese text: the portal sends NFC and NFD forms and doubled spaces."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import pandas as pd
+
+_SPACES = re.compile(r"\s+")
+
+
+def clean_text(value: object) -> str | None:
+    """NFC with single spaces, for storage and display; None stays None."""
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return None
+    return _SPACES.sub(" ", unicodedata.normalize("NFC", str(value))).strip()
+
+
+def match_key(value: object) -> str | None:
+    """The form two names are compared in: cleaned, case-folded, trailing punctuation dropped."""
+    text = clean_text(value)
+    return text.casefold().rstrip(" .;,") if text is not None else None
+
+
+def clean_column(series: pd.Series) -> pd.Series:
+    return series.map(clean_text).astype("string")
+
+
+def key_column(series: pd.Series) -> pd.Series:
+    return series.map(match_key).astype("string")

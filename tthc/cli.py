@@ -1,0 +1,228 @@
+"""The ``tthc`` command: the pipeline's steps without Airflow (contracts.md lists them)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from tthc.settings import Settings, get_settings
+
+
+def _default_province(settings: Settings, given: str | None) -> str:
+    if given:
+        settings.province(given)  # fails clearly when it is not configured
+        return given
+    if len(settings.provinces) == 1:
+        return next(iter(settings.provinces))
+    raise SystemExit("--province is required: more than one province is configured")
+
+
+def _print_summary(result: dict[str, Any], as_json: bool) -> int:
+    if as_json:
+        print(json.dumps(result, ensure_ascii=False))
+    else:
+        print(f"run {result['run_id']}: {result['status']}")
+        if result["error"]:
+            print(f"error: {result['error']}")
+        header = ("dataset", "extracted", "inserted", "updated", "unchanged", "quarantined",
+                  "duplicates")
+        print("{:<26}{:>10}{:>10}{:>10}{:>10}{:>12}{:>11}".format(*header))
+        for name, c in result["datasets"].items():
+            print("{:<26}{:>10}{:>10}{:>10}{:>10}{:>12}{:>11}".format(
+                name, *(c[k] for k in header[1:])))
+    return 0 if result["status"] == "success" else 1
+
+
+def cmd_db_upgrade(args, settings: Settings) -> int:
+    from loaders.db import make_engine, upgrade
+
+    upgrade(make_engine(settings.mirror_url))
+    print(f"mirror at {make_engine(settings.mirror_url).url!r} is at the latest schema")
+    return 0
+
+
+def cmd_sync(args, settings: Settings) -> int:
+    from tthc import pipeline
+
+    province = None if args.kind == "national" else _default_province(settings, args.province)
+    run = pipeline.new_run(args.kind, province=province, period=getattr(args, "period", None),
+                           agency_ids=getattr(args, "agency_id", None))
+    return _print_summary(pipeline.sync(settings, run), args.json)
+
+
+def cmd_reconcile(args, settings: Settings) -> int:
+    from tthc import pipeline
+
+    province = _default_province(settings, args.province)
+    result = pipeline.reconcile(settings, province, args.period, _as_of(args))
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False))
+    else:
+        print(f"run {result['run_id']}: {result['status']}")
+        for name, n in result.get("classes", {}).items():
+            print(f"  {name:<30}{n:>6}")
+    return 0 if result["status"] == "success" else 1
+
+
+def _as_of(args) -> date | None:
+    return date.fromisoformat(args.as_of) if args.as_of else None
+
+
+def cmd_report_quarterly(args, settings: Settings) -> int:
+    from loaders.db import make_engine
+    from reconcile.quarterly import quarterly_report
+    from reconcile.render import WRITERS, write_report
+
+    province = _default_province(settings, args.province)
+    with make_engine(settings.mirror_url).connect() as conn:
+        report = quarterly_report(conn, settings, province, args.period, _as_of(args))
+    if args.out:
+        print(write_report(report, args.format, Path(args.out)))
+    elif args.format == "xlsx":
+        raise SystemExit("--format xlsx needs --out PATH")
+    else:
+        sys.stdout.write(WRITERS[args.format](report) + "\n")
+    return 0
+
+
+def cmd_report_validation(args, settings: Settings) -> int:
+    from loaders.db import make_engine
+    from tthc.reports import validation_report
+
+    with make_engine(settings.mirror_url).connect() as conn:
+        report = validation_report(conn, settings, args.run)
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+    else:
+        print(f"run {report['run_id']}; Data Docs: {report['data_docs_index']}")
+        for suite in report["suites"]:
+            print(f"  {suite['name']:<28}{'ok' if suite['success'] else 'FAILED'}")
+        for dataset, q in report["quarantined"].items():
+            print(f"  quarantined {dataset}: {q['rows']}")
+    return 0
+
+
+def cmd_mirror_stats(args, settings: Settings) -> int:
+    from loaders.db import make_engine
+    from tthc.reports import mirror_stats
+
+    with make_engine(settings.mirror_url).connect() as conn:
+        stats = mirror_stats(conn)
+    if args.json:
+        print(json.dumps(stats))
+    else:
+        for table, n in stats.items():
+            print(f"{table:<28}{n:>10}")
+    return 0
+
+
+def cmd_simulator_serve(args, settings: Settings) -> int:
+    from simulator.server import Faults, SimulatorServer
+
+    faults = Faults(every_nth=args.fail_every, status=args.fail_status,
+                    failing_service=args.fail_service, delay_s=args.delay)
+    server = SimulatorServer(Path(args.data), host=args.host, port=args.port, faults=faults)
+    print(f"portal simulator serving {args.data} at {server.url} (Ctrl-C to stop)", flush=True)
+    try:
+        server.httpd.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.httpd.server_close()
+    return 0
+
+
+def cmd_demo(args, settings: Settings) -> int:
+    from tthc.demo import run_demo
+
+    return run_demo(Path(args.data), args.province, args.period)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tthc", description=__doc__)
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    db = sub.add_parser("db", help="the mirror's schema").add_subparsers(dest="db", required=True)
+    db.add_parser("upgrade", help="migrate the mirror to the latest schema").set_defaults(
+        func=cmd_db_upgrade)
+
+    sync = sub.add_parser("sync", help="sync a source into the mirror").add_subparsers(
+        dest="kind", required=True)
+    pub = sync.add_parser("publications", help="province feed + national portal")
+    pub.add_argument("--province", help="2-digit province code (default: the only one configured)")
+    nat = sync.add_parser("national", help="the national portal only")
+    nat.add_argument("--agency-id", action="append", help="portal agency ID (repeatable; "
+                     "default: every agency the portal lists)")
+    stats = sync.add_parser("dossier-stats", help="Form 06 dossier statistics")
+    stats.add_argument("--province")
+    stats.add_argument("--period", required=True, help="reporting period, e.g. 2020-Q2")
+    for p in (pub, nat, stats):
+        p.add_argument("--json", action="store_true", help="print the run summary as JSON")
+        p.set_defaults(func=cmd_sync)
+
+    rec = sub.add_parser("reconcile", help="published vs publicized, stored per run")
+    rec.add_argument("--province")
+    rec.add_argument("--period", required=True)
+    rec.add_argument("--as-of", help="judge deadlines as of this date (default: today)")
+    rec.add_argument("--json", action="store_true")
+    rec.set_defaults(func=cmd_reconcile)
+
+    report = sub.add_parser("report", help="reports for auditors").add_subparsers(
+        dest="report", required=True)
+    q = report.add_parser("quarterly", help="the quarterly report")
+    q.add_argument("--province")
+    q.add_argument("--period", required=True)
+    q.add_argument("--format", choices=["json", "html", "xlsx", "csv"], default="json")
+    q.add_argument("--out", help="write to this file instead of standard output")
+    q.add_argument("--as-of", help="judge deadlines as of this date (default: today)")
+    q.set_defaults(func=cmd_report_quarterly)
+    v = report.add_parser("validation", help="a run's validation results")
+    v.add_argument("--run", help="run id (default: the latest sync)")
+    v.add_argument("--json", action="store_true")
+    v.set_defaults(func=cmd_report_validation)
+
+    mirror = sub.add_parser("mirror", help="the mirror").add_subparsers(dest="mirror",
+                                                                         required=True)
+    ms = mirror.add_parser("stats", help="row counts of the mirror's data tables")
+    ms.add_argument("--json", action="store_true")
+    ms.set_defaults(func=cmd_mirror_stats)
+
+    sim = sub.add_parser("simulator", help="the portal simulator").add_subparsers(
+        dest="simulator", required=True)
+    serve = sim.add_parser("serve", help="serve a dataset over HTTP")
+    serve.add_argument("--data", required=True, help="dataset folder (e.g. data/bac-kan-2020-q2)")
+    serve.add_argument("--host", default="127.0.0.1", help="bind address (default: loopback)")
+    serve.add_argument("--port", type=int, default=8765)
+    serve.add_argument("--fail-every", type=int, default=0, help="fail every Nth request")
+    serve.add_argument("--fail-status", type=int, default=503)
+    serve.add_argument("--fail-service", help="a rest.jsp service (or feed/stats) that always fails")
+    serve.add_argument("--delay", type=float, default=0.0, help="seconds added to each answer")
+    serve.set_defaults(func=cmd_simulator_serve)
+
+    demo = sub.add_parser("demo", help="what `make run` does: the three DAGs against the simulator")
+    demo.add_argument("--data", default=str(Path("data") / "bac-kan-2020-q2"))
+    demo.add_argument("--province", default="06")
+    demo.add_argument("--period", default="2020-Q2")
+    demo.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        return args.func(args, get_settings())
+    except ValueError as exc:
+        print(f"tthc: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,109 @@
+"""The one configuration model.
+
+Values come, highest priority first, from: keyword arguments, ``TTHC_*`` environment variables,
+the TOML file named by ``TTHC_CONFIG`` (default ``tthc.toml`` in the checkout), then the defaults
+below. In Airflow the same model is filled from Connections and Variables (see ``tthc.airflow``).
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+class Province(BaseModel):
+    """A province (tỉnh) whose decisions and statistics are synced."""
+
+    code: str  # 2-digit administrative code, e.g. "06"
+    name: str
+    # The province People's Committee as the national portal lists it (CODE of get_list_agency).
+    national_agency_code: str
+    successor_code: str | None = None  # after the 2025 merger, e.g. 06 -> 19
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TTHC_", extra="ignore")
+
+    home: Path = PROJECT_ROOT
+    mirror_url: str = ""  # default: sqlite:///<home>/var/mirror.sqlite
+    national_portal_url: str = "https://thutuc.dichvucong.gov.vn"
+    # The publicized-procedure list is served by dichvucong.gov.vn; empty = national_portal_url.
+    public_service_portal_url: str = ""
+    province_feed_url: str = "http://127.0.0.1:8765"
+    dossier_stats_url: str = ""  # empty = province_feed_url
+    landing_dir: Path | None = None  # raw payloads, one folder per run
+    staging_dir: Path | None = None  # Parquet between steps, one folder per run
+    reports_dir: Path | None = None
+
+    http_timeout_s: float = 30.0
+    http_retries: int = 4
+    http_backoff_s: float = 0.5
+    http_backoff_max_s: float = 30.0
+    page_size: int = 50
+
+    # Working days allowed between signing a decision and publicizing it on the national
+    # database. The legal figure is not confirmed (see docs): report timeliness against this.
+    publicize_deadline_working_days: int = 5
+
+    provinces: dict[str, Province] = Field(
+        default_factory=lambda: {
+            "06": Province(
+                code="06", name="Bắc Kạn", national_agency_code="H04", successor_code="19"
+            ),
+        }
+    )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml_file = Path(os.environ.get("TTHC_CONFIG", PROJECT_ROOT / "tthc.toml"))
+        return (
+            init_settings,
+            env_settings,
+            TomlConfigSettingsSource(settings_cls, toml_file=toml_file),
+        )
+
+    def model_post_init(self, __context: Any) -> None:
+        var = self.home / "var"
+        if not self.mirror_url:
+            self.mirror_url = f"sqlite:///{var / 'mirror.sqlite'}"
+        self.public_service_portal_url = self.public_service_portal_url or self.national_portal_url
+        self.dossier_stats_url = self.dossier_stats_url or self.province_feed_url
+        self.landing_dir = self.landing_dir or var / "landing"
+        self.staging_dir = self.staging_dir or var / "staging"
+        self.reports_dir = self.reports_dir or var / "reports"
+
+    def province(self, code: str) -> Province:
+        try:
+            return self.provinces[code]
+        except KeyError:
+            known = ", ".join(sorted(self.provinces)) or "none"
+            raise ValueError(f"province {code!r} is not configured (configured: {known})") from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
+
+
+def today() -> date:
+    return date.today()

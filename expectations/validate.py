@@ -53,8 +53,9 @@ def load_suite_json(name: str) -> dict[str, Any]:
 
 
 def _columns(kwargs: dict[str, Any]) -> str | None:
-    columns = kwargs.get("column_list") or [kwargs[k] for k in ("column", "column_A", "column_B")
-                                            if k in kwargs]
+    columns = kwargs.get("column_list") or [
+        kwargs[k] for k in ("column", "column_A", "column_B") if k in kwargs
+    ]
     return ", ".join(columns) or None
 
 
@@ -68,12 +69,17 @@ class Validator:
         self.docs_dir = Path(docs_dir)
         self.context = gx.get_context(mode="ephemeral")
         self.context.variables.progress_bars = {"globally": False}
-        self.context.add_data_docs_site(site_name="tthc", site_config={
-            "class_name": "SiteBuilder",
-            "store_backend": {"class_name": "TupleFilesystemStoreBackend",
-                              "base_directory": str(self.docs_dir)},
-            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-        })
+        self.context.add_data_docs_site(
+            site_name="tthc",
+            site_config={
+                "class_name": "SiteBuilder",
+                "store_backend": {
+                    "class_name": "TupleFilesystemStoreBackend",
+                    "base_directory": str(self.docs_dir),
+                },
+                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            },
+        )
         self.source = self.context.data_sources.add_pandas("tthc")
 
     @property
@@ -88,23 +94,36 @@ class Validator:
         spec = load_suite_json(name)
         return self.gx.ExpectationSuite(
             name=spec["name"],
-            expectations=[ExpectationConfiguration(**e).to_domain_obj()
-                          for e in spec["expectations"]])
+            expectations=[
+                ExpectationConfiguration(**e).to_domain_obj() for e in spec["expectations"]
+            ],
+        )
 
-    def validate(self, dataset: str, df: pd.DataFrame,
-                 parameters: dict[str, Any] | None = None) -> Validated:
+    def validate(
+        self, dataset: str, df: pd.DataFrame, parameters: dict[str, Any] | None = None
+    ) -> Validated:
         gx = self.gx
         df = df.reset_index(drop=True)
         suite = self.context.suites.add(self.suite(dataset))
         asset = self.source.add_dataframe_asset(dataset)
-        definition = self.context.validation_definitions.add(gx.ValidationDefinition(
-            name=dataset, data=asset.add_batch_definition_whole_dataframe(dataset), suite=suite))
-        checkpoint = self.context.checkpoints.add(gx.Checkpoint(
-            name=dataset, validation_definitions=[definition],
-            actions=[gx.checkpoint.UpdateDataDocsAction(name="docs", site_names=["tthc"])],
-            result_format={"result_format": "COMPLETE"}))
-        params = {"earliest_date": EARLIEST_DATE, "today": pd.Timestamp.today().normalize(),
-                  **(parameters or {})}
+        definition = self.context.validation_definitions.add(
+            gx.ValidationDefinition(
+                name=dataset, data=asset.add_batch_definition_whole_dataframe(dataset), suite=suite
+            )
+        )
+        checkpoint = self.context.checkpoints.add(
+            gx.Checkpoint(
+                name=dataset,
+                validation_definitions=[definition],
+                actions=[gx.checkpoint.UpdateDataDocsAction(name="docs", site_names=["tthc"])],
+                result_format={"result_format": "COMPLETE"},
+            )
+        )
+        params = {
+            "earliest_date": EARLIEST_DATE,
+            "today": pd.Timestamp.today().normalize(),
+            **(parameters or {}),
+        }
         run = checkpoint.run(batch_parameters={"dataframe": df}, expectation_parameters=params)
         (result,) = run.run_results.values()
 
@@ -115,28 +134,41 @@ class Validator:
             meta = config.meta or {}
             severity = getattr(config.severity, "value", str(config.severity)).lower()
             outcome = ExpectationOutcome(
-                expectation=meta.get("name") or config.type, type=config.type,
-                column=_columns(config.kwargs), severity=severity, success=bool(r.success),
+                expectation=meta.get("name") or config.type,
+                type=config.type,
+                column=_columns(config.kwargs),
+                severity=severity,
+                success=bool(r.success),
                 unexpected_count=int(r.result.get("unexpected_count") or 0),
                 element_count=int(r.result.get("element_count") or len(df)),
-                reason=meta.get("reason") or config.type)
+                reason=meta.get("reason") or config.type,
+            )
             outcomes.append(outcome)
             if r.success or severity != "critical":
                 continue
             if r.exception_info and r.exception_info.get("raised_exception"):
-                raise ValidationStopped(f"{dataset}: {outcome.expectation} could not run: "
-                                        f"{r.exception_info.get('exception_message')}")
+                raise ValidationStopped(
+                    f"{dataset}: {outcome.expectation} could not run: "
+                    f"{r.exception_info.get('exception_message')}"
+                )
             rows = r.result.get("unexpected_index_list")
             if rows is None:
-                raise ValidationStopped(f"{dataset}: {outcome.expectation} failed for the whole "
-                                        f"table ({outcome.reason}); nothing of it was loaded")
+                raise ValidationStopped(
+                    f"{dataset}: {outcome.expectation} failed for the whole "
+                    f"table ({outcome.reason}); nothing of it was loaded"
+                )
             for index in rows:
                 index = index if isinstance(index, int) else int(next(iter(index.values())))
                 reasons.setdefault(index, []).append(
-                    {"expectation": outcome.expectation, "column": outcome.column,
-                     "reason": outcome.reason})
+                    {
+                        "expectation": outcome.expectation,
+                        "column": outcome.column,
+                        "reason": outcome.reason,
+                    }
+                )
         bad = df.index.isin(list(reasons))
         quarantined = df[bad].copy()
         quarantined["reasons"] = [reasons[i] for i in quarantined.index]
-        return Validated(dataset, df[~bad].reset_index(drop=True),
-                         quarantined.reset_index(drop=True), outcomes)
+        return Validated(
+            dataset, df[~bad].reset_index(drop=True), quarantined.reset_index(drop=True), outcomes
+        )

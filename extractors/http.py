@@ -39,8 +39,15 @@ class Fetched:
 
 
 class HttpClient:
-    def __init__(self, *, timeout_s: float = 30.0, retries: int = 4, backoff_s: float = 0.5,
-                 backoff_max_s: float = 30.0, pool_size: int = 8) -> None:
+    def __init__(
+        self,
+        *,
+        timeout_s: float = 30.0,
+        retries: int = 4,
+        backoff_s: float = 0.5,
+        backoff_max_s: float = 30.0,
+        pool_size: int = 8,
+    ) -> None:
         self.timeout_s, self.retries = timeout_s, retries
         self.backoff_s, self.backoff_max_s = backoff_s, backoff_max_s
         self.session = requests.Session()
@@ -49,14 +56,21 @@ class HttpClient:
         self.session.mount("https://", adapter)
         self.requests_sent = 0
 
-    def fetch_json(self, method: str, url: str, *, what: str, params: dict[str, Any],
-                   form: dict[str, str] | None = None) -> Fetched:
+    def fetch_json(
+        self,
+        method: str,
+        url: str,
+        *,
+        what: str,
+        params: dict[str, Any],
+        form: dict[str, str] | None = None,
+    ) -> Fetched:
         """Send one request, retrying transient failures; raise ExtractError when out of tries."""
-        reason = ""
+        reason, retry_after = "", None
         for attempt in range(self.retries + 1):
             if attempt:
                 self._sleep(attempt, retry_after)
-            retry_after = None
+                retry_after = None
             self.requests_sent += 1
             try:
                 if method == "POST":

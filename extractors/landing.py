@@ -44,11 +44,19 @@ class Landing:
             n = sum(1 for _ in manifest)
             name = f"{n + 1:06d}.json"
             (folder / name).write_bytes(fetched.body)
-            manifest.write(json.dumps({
-                "file": name, "url": fetched.url, "params": fetched.params,
-                "fetched_at": datetime.now(UTC).isoformat(timespec="seconds"),
-                "sha256": hashlib.sha256(fetched.body).hexdigest(),
-            }, ensure_ascii=False) + "\n")
+            manifest.write(
+                json.dumps(
+                    {
+                        "file": name,
+                        "url": fetched.url,
+                        "params": fetched.params,
+                        "fetched_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                        "sha256": hashlib.sha256(fetched.body).hexdigest(),
+                    },
+                    ensure_ascii=False,
+                )
+                + "\n"
+            )
 
     def pages(self, source: str) -> Iterator[LandedPage]:
         manifest = self.root / source / MANIFEST

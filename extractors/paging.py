@@ -33,8 +33,9 @@ def feed_page(rows_key: str) -> Page:
     return Page(rows=lambda data: data[rows_key], total=lambda data, rows: int(data["total"]))
 
 
-def paginate(fetch: Callable[[int], Fetched], page: Page, page_size: int,
-             what: str) -> Iterator[Fetched]:
+def paginate(
+    fetch: Callable[[int], Fetched], page: Page, page_size: int, what: str
+) -> Iterator[Fetched]:
     """Yield every page from 1 to the last one the total implies, each one checked."""
     index, total = 1, None
     while True:
@@ -63,8 +64,13 @@ def _checked(fetch, index, page: Page, size: int, total: int | None, what: str) 
         if rows and seen_total != expected_total:
             problem = f"page {index} says the total is {seen_total}, page 1 said {expected_total}"
         elif len(rows) != expected_rows:
-            problem = f"page {index} has {len(rows)} rows, the total {expected_total} implies {expected_rows}"
-        elif any(p is not None and p != (index - 1) * size + i + 1 for i, p in enumerate(positions)):
+            problem = (
+                f"page {index} has {len(rows)} rows, the total {expected_total} "
+                f"implies {expected_rows}"
+            )
+        elif any(
+            p is not None and p != (index - 1) * size + i + 1 for i, p in enumerate(positions)
+        ):
             problem = f"page {index} rows are not numbered {(index - 1) * size + 1}.. (ROW_STT)"
         else:
             return fetched

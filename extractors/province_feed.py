@@ -8,24 +8,38 @@ from extractors.landing import Landing
 from extractors.paging import feed_page, paginate
 
 
-def extract_province_feed(client: HttpClient, base_url: str, province: str, landing: Landing,
-                          page_size: int = 50) -> None:
+def extract_province_feed(
+    client: HttpClient, base_url: str, province: str, landing: Landing, page_size: int = 50
+) -> None:
     url = f"{base_url.rstrip('/')}/api/provinces/{province}/decisions"
 
     def fetch(index: int) -> Fetched:
-        return client.fetch_json("GET", url, what=f"province {province} feed",
-                                 params={"page": index, "per_page": page_size})
+        return client.fetch_json(
+            "GET",
+            url,
+            what=f"province {province} feed",
+            params={"page": index, "per_page": page_size},
+        )
+
     for page in paginate(fetch, feed_page("decisions"), page_size, f"province {province} feed"):
         landing.write("province_feed", page)
 
 
-def extract_dossier_stats(client: HttpClient, base_url: str, province: str, period: str,
-                          landing: Landing, page_size: int = 50) -> None:
+def extract_dossier_stats(
+    client: HttpClient,
+    base_url: str,
+    province: str,
+    period: str,
+    landing: Landing,
+    page_size: int = 50,
+) -> None:
     url = f"{base_url.rstrip('/')}/api/provinces/{province}/dossier-stats"
     what = f"province {province} dossier statistics {period}"
 
     def fetch(index: int) -> Fetched:
-        return client.fetch_json("GET", url, what=what,
-                                 params={"period": period, "page": index, "per_page": page_size})
+        return client.fetch_json(
+            "GET", url, what=what, params={"period": period, "page": index, "per_page": page_size}
+        )
+
     for page in paginate(fetch, feed_page("rows"), page_size, what):
         landing.write("dossier_stats", page)

@@ -15,36 +15,65 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-def start_run(engine: Engine, run_id: str, kind: str, scope: str,
-              orchestrator_run_id: str | None = None) -> None:
+def start_run(
+    engine: Engine, run_id: str, kind: str, scope: str, orchestrator_run_id: str | None = None
+) -> None:
     with engine.begin() as conn:
-        conn.execute(insert(run_ledger).values(
-            run_id=run_id, kind=kind, scope=scope, started_at=now(), status="running",
-            orchestrator_run_id=orchestrator_run_id))
+        conn.execute(
+            insert(run_ledger).values(
+                run_id=run_id,
+                kind=kind,
+                scope=scope,
+                started_at=now(),
+                status="running",
+                orchestrator_run_id=orchestrator_run_id,
+            )
+        )
 
 
 def finish_run(engine: Engine, run_id: str, summary: dict) -> None:
     """Record the outcome; called after the unit of work committed or rolled back."""
     with engine.begin() as conn:
-        conn.execute(update(run_ledger).where(run_ledger.c.run_id == run_id).values(
-            finished_at=now(), status=summary["status"], error=summary.get("error"),
-            summary=json.dumps(summary, ensure_ascii=False)))
+        conn.execute(
+            update(run_ledger)
+            .where(run_ledger.c.run_id == run_id)
+            .values(
+                finished_at=now(),
+                status=summary["status"],
+                error=summary.get("error"),
+                summary=json.dumps(summary, ensure_ascii=False),
+            )
+        )
 
 
-def record_quarantine(conn: Connection, run_id: str, dataset: str,
-                      rows: pd.DataFrame) -> None:
+def record_quarantine(conn: Connection, run_id: str, dataset: str, rows: pd.DataFrame) -> None:
     """Hold rows back with their reasons; a row quarantined again is refreshed, not repeated."""
     if rows.empty:
         return
     keys = [str(k) for k in rows["row_key"].fillna(rows["source_ref"])]
-    conn.execute(delete(quarantine).where(and_(quarantine.c.dataset == dataset,
-                                               quarantine.c.row_key.in_(keys))))
-    conn.execute(insert(quarantine), [
-        {"dataset": dataset, "row_key": key, "run_id": run_id, "source_ref": ref,
-         "row_json": raw, "reasons_json": json.dumps(reasons, ensure_ascii=False),
-         "quarantined_at": now(), "released_run_id": None}
-        for key, ref, raw, reasons in zip(keys, rows["source_ref"], rows["raw"],
-                                          rows["reasons"], strict=True)])
+    conn.execute(
+        delete(quarantine).where(
+            and_(quarantine.c.dataset == dataset, quarantine.c.row_key.in_(keys))
+        )
+    )
+    conn.execute(
+        insert(quarantine),
+        [
+            {
+                "dataset": dataset,
+                "row_key": key,
+                "run_id": run_id,
+                "source_ref": ref,
+                "row_json": raw,
+                "reasons_json": json.dumps(reasons, ensure_ascii=False),
+                "quarantined_at": now(),
+                "released_run_id": None,
+            }
+            for key, ref, raw, reasons in zip(
+                keys, rows["source_ref"], rows["raw"], rows["reasons"], strict=True
+            )
+        ],
+    )
 
 
 def release_quarantine(conn: Connection, run_id: str, dataset: str, loaded_keys: list[str]) -> int:
@@ -53,20 +82,41 @@ def release_quarantine(conn: Connection, run_id: str, dataset: str, loaded_keys:
         return 0
     released = 0
     for start in range(0, len(loaded_keys), 500):  # stay under bound-parameter limits
-        chunk = loaded_keys[start:start + 500]
-        released += conn.execute(update(quarantine).where(and_(
-            quarantine.c.dataset == dataset, quarantine.c.row_key.in_(chunk),
-            quarantine.c.released_run_id.is_(None))).values(released_run_id=run_id)).rowcount
+        chunk = loaded_keys[start : start + 500]
+        released += conn.execute(
+            update(quarantine)
+            .where(
+                and_(
+                    quarantine.c.dataset == dataset,
+                    quarantine.c.row_key.in_(chunk),
+                    quarantine.c.released_run_id.is_(None),
+                )
+            )
+            .values(released_run_id=run_id)
+        ).rowcount
     return released
 
 
 def record_validation(conn: Connection, run_id: str, suite: str, outcomes: list) -> None:
     if outcomes:
-        conn.execute(insert(validation_results), [
-            {"run_id": run_id, "suite": suite, "expectation": o.expectation,
-             "expectation_type": o.type, "column_name": o.column, "severity": o.severity,
-             "success": o.success, "unexpected_count": o.unexpected_count,
-             "element_count": o.element_count, "reason": o.reason} for o in outcomes])
+        conn.execute(
+            insert(validation_results),
+            [
+                {
+                    "run_id": run_id,
+                    "suite": suite,
+                    "expectation": o.expectation,
+                    "expectation_type": o.type,
+                    "column_name": o.column,
+                    "severity": o.severity,
+                    "success": o.success,
+                    "unexpected_count": o.unexpected_count,
+                    "element_count": o.element_count,
+                    "reason": o.reason,
+                }
+                for o in outcomes
+            ],
+        )
 
 
 def latest_run_id(conn: Connection, kinds: tuple[str, ...] | None = None) -> str | None:

@@ -34,7 +34,8 @@ def _tracking() -> list[Column]:
 
 
 province_decisions = Table(
-    "province_decisions", metadata,
+    "province_decisions",
+    metadata,
     Column("decision_id", String(64), primary_key=True),
     Column("province_code", String(2), nullable=False),
     Column("number_raw", String(200), nullable=False),
@@ -50,7 +51,8 @@ province_decisions = Table(
 )
 
 province_items = Table(
-    "province_items", metadata,
+    "province_items",
+    metadata,
     Column("decision_id", String(64), primary_key=True),
     Column("item_key", String(600), primary_key=True),
     Column("item_no", Integer),
@@ -65,7 +67,8 @@ province_items = Table(
 )
 
 province_workflows = Table(
-    "province_workflows", metadata,
+    "province_workflows",
+    metadata,
     Column("decision_id", String(64), primary_key=True),
     Column("workflow_no", Integer, primary_key=True),
     Column("procedure_code", String(40)),
@@ -76,7 +79,8 @@ province_workflows = Table(
 )
 
 national_agencies = Table(
-    "national_agencies", metadata,
+    "national_agencies",
+    metadata,
     Column("agency_id", String(20), primary_key=True),
     Column("name", Text, nullable=False),
     Column("code_raw", String(40)),
@@ -85,14 +89,16 @@ national_agencies = Table(
 )
 
 national_fields = Table(
-    "national_fields", metadata,
+    "national_fields",
+    metadata,
     Column("field_id", String(20), primary_key=True),
     Column("name", Text, nullable=False),
     *_tracking(),
 )
 
 national_decisions = Table(
-    "national_decisions", metadata,
+    "national_decisions",
+    metadata,
     Column("decision_id", String(20), primary_key=True),
     Column("number_raw", String(200), nullable=False),
     Column("number_norm", String(100), nullable=False),
@@ -108,7 +114,8 @@ national_decisions = Table(
 )
 
 national_procedures = Table(
-    "national_procedures", metadata,
+    "national_procedures",
+    metadata,
     Column("decision_id", String(20), primary_key=True),
     Column("list_kind", String(10), primary_key=True),  # new | modified | rescinded
     Column("procedure_id", String(20), primary_key=True),
@@ -120,7 +127,8 @@ national_procedures = Table(
 )
 
 national_decision_fields = Table(
-    "national_decision_fields", metadata,
+    "national_decision_fields",
+    metadata,
     Column("decision_id", String(20), primary_key=True),
     Column("field_id", String(20), primary_key=True),
     Column("name", Text),
@@ -128,7 +136,8 @@ national_decision_fields = Table(
 )
 
 national_publicized = Table(
-    "national_publicized", metadata,
+    "national_publicized",
+    metadata,
     Column("procedure_code", String(40), primary_key=True),
     Column("object_type", String(4), primary_key=True),
     Column("name", Text),
@@ -139,25 +148,48 @@ national_publicized = Table(
 )
 
 dossier_stats = Table(
-    "dossier_stats", metadata,
+    "dossier_stats",
+    metadata,
     Column("province_code", String(2), primary_key=True),
     Column("period", String(10), primary_key=True),
     Column("agency_name", String(300), primary_key=True),
     Column("level", String(40)),
-    *[Column(name, BigInteger, nullable=False) for name in (
-        "received", "received_online", "received_in_person", "carried_over", "resolved",
-        "resolved_early", "resolved_on_time", "resolved_late", "in_progress",
-        "in_progress_within_time", "in_progress_overdue")],
+    *[
+        Column(name, BigInteger, nullable=False)
+        for name in (
+            "received",
+            "received_online",
+            "received_in_person",
+            "carried_over",
+            "resolved",
+            "resolved_early",
+            "resolved_on_time",
+            "resolved_late",
+            "in_progress",
+            "in_progress_within_time",
+            "in_progress_overdue",
+        )
+    ],
     *_tracking(),
 )
 
 # Tables of the mirror's data, as against its ledgers; `tthc mirror stats` counts these.
-DATA_TABLES = [province_decisions, province_items, province_workflows, national_agencies,
-               national_fields, national_decisions, national_procedures,
-               national_decision_fields, national_publicized, dossier_stats]
+DATA_TABLES = [
+    province_decisions,
+    province_items,
+    province_workflows,
+    national_agencies,
+    national_fields,
+    national_decisions,
+    national_procedures,
+    national_decision_fields,
+    national_publicized,
+    dossier_stats,
+]
 
 run_ledger = Table(
-    "run_ledger", metadata,
+    "run_ledger",
+    metadata,
     Column("run_id", String(64), primary_key=True),
     Column("kind", String(40), nullable=False),  # publications | national | dossier-stats | …
     Column("scope", String(200), nullable=False),  # province, period, agencies
@@ -171,7 +203,8 @@ run_ledger = Table(
 )
 
 quarantine = Table(
-    "quarantine", metadata,
+    "quarantine",
+    metadata,
     Column("dataset", String(60), primary_key=True),
     Column("row_key", String(600), primary_key=True),
     Column("run_id", String(64), nullable=False),  # the last run that held it back
@@ -184,7 +217,8 @@ quarantine = Table(
 )
 
 validation_results = Table(
-    "validation_results", metadata,
+    "validation_results",
+    metadata,
     Column("run_id", String(64), primary_key=True),
     Column("suite", String(60), primary_key=True),
     Column("expectation", String(120), primary_key=True),
@@ -198,7 +232,8 @@ validation_results = Table(
 )
 
 reconciliation_items = Table(
-    "reconciliation_items", metadata,
+    "reconciliation_items",
+    metadata,
     Column("run_id", String(64), primary_key=True),
     Column("decision_id", String(64), primary_key=True),
     Column("item_key", String(600), primary_key=True),

@@ -32,8 +32,12 @@ def to_records(df: pd.DataFrame, columns: list[str]) -> list[tuple]:
 
 
 def _staging_table(target: Table) -> Table:
-    return Table(f"stage_{target.name}", MetaData(),
-                 *[Column(c.name, c.type) for c in target.columns], prefixes=["TEMPORARY"])
+    return Table(
+        f"stage_{target.name}",
+        MetaData(),
+        *[Column(c.name, c.type) for c in target.columns],
+        prefixes=["TEMPORARY"],
+    )
 
 
 def _copy_rows(conn: Connection, stage: Table, columns: list[str], rows: list[tuple]) -> None:
@@ -63,11 +67,15 @@ def upsert(conn: Connection, target: Table, df: pd.DataFrame) -> UpsertCounts:
         staged = conn.scalar(select(func.count()).select_from(stage))
         inserted = conn.scalar(select(func.count()).select_from(stage).where(~known))
         updated = conn.execute(
-            sa_update(target).where(changed)
+            sa_update(target)
+            .where(changed)
             .values({c: stage.c[c] for c in columns if c not in key and c != "first_run_id"})
         ).rowcount
-        conn.execute(insert(target).from_select(
-            columns, select(*[stage.c[c] for c in columns]).where(~known)))
+        conn.execute(
+            insert(target).from_select(
+                columns, select(*[stage.c[c] for c in columns]).where(~known)
+            )
+        )
     finally:
         stage.drop(conn)
     return UpsertCounts(inserted=inserted, updated=updated, unchanged=staged - inserted - updated)

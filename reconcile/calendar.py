@@ -47,3 +47,13 @@ def working_days_between(start: date, end: date) -> int:
         current += timedelta(days=1)
         count += is_working_day(current)
     return count
+
+
+def period_of(day: date) -> str:
+    return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+
+
+def previous_period(day: date) -> str:
+    """The last full quarter before ``day``: what a scheduled statistics run reports on."""
+    start, _ = period_bounds(period_of(day))
+    return period_of(start - timedelta(days=1))

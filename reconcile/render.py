@@ -22,8 +22,18 @@ HEADLINES = [
     ("dossiers_in_progress", "Dossiers in progress (đang giải quyết)"),
     ("dossiers_online", "Dossiers received online (trực tuyến)"),
 ]
-ITEM_COLUMNS = ["number_norm", "procedure_code", "procedure_name", "action", "signed_date",
-                "deadline", "publicized_date", "days_late", "match_method", "class"]
+ITEM_COLUMNS = [
+    "number_norm",
+    "procedure_code",
+    "procedure_name",
+    "action",
+    "signed_date",
+    "deadline",
+    "publicized_date",
+    "days_late",
+    "match_method",
+    "class",
+]
 
 
 def to_json(report: dict[str, Any]) -> str:
@@ -40,16 +50,19 @@ def to_xlsx(report: dict[str, Any]) -> bytes:
     summary = pd.DataFrame(
         [(label, report[key]) for key, label in HEADLINES]
         + [(f"class: {name}", n) for name, n in report["reconciliation"]["classes"].items()],
-        columns=["figure", "value"])
+        columns=["figure", "value"],
+    )
     with pd.ExcelWriter(buffer, engine="openpyxl") as xlsx:
         summary.to_excel(xlsx, sheet_name="Summary", index=False)
         for name in report["reconciliation"]["classes"]:
             rows = items[items["class"] == name] if not items.empty else items
             rows.reindex(columns=ITEM_COLUMNS).to_excel(xlsx, sheet_name=name[:31], index=False)
         pd.DataFrame(report["reconciliation"]["unmatched_national"]).to_excel(
-            xlsx, sheet_name="unmatched_national", index=False)
+            xlsx, sheet_name="unmatched_national", index=False
+        )
         pd.DataFrame({"run_id": report["sources"]["runs"]}).to_excel(
-            xlsx, sheet_name="Sources", index=False)
+            xlsx, sheet_name="Sources", index=False
+        )
     return buffer.getvalue()
 
 
@@ -62,35 +75,55 @@ def _bar_chart(classes: dict[str, int]) -> str:
             f'<text x="0" y="{y + 15}" font-size="12">{escape(name)}</text>'
             f'<rect x="220" y="{y}" width="{max(1, round(width * n / top))}" height="{bar_h}" '
             f'class="bar"/><text x="{226 + round(width * n / top)}" y="{y + 15}" '
-            f'font-size="12">{n}</text>')
+            f'font-size="12">{n}</text>'
+        )
     height = len(classes) * (bar_h + 6)
-    return (f'<svg role="img" aria-label="Items per class" width="{width + 280}" '
-            f'height="{height}">{"".join(bars)}</svg>')
+    return (
+        f'<svg role="img" aria-label="Items per class" width="{width + 280}" '
+        f'height="{height}">{"".join(bars)}</svg>'
+    )
 
 
 def _table(rows: list[dict[str, Any]], columns: list[str]) -> str:
     head = "".join(f"<th>{escape(c)}</th>" for c in columns)
     body = "".join(
-        "<tr>" + "".join(f"<td>{escape('' if r.get(c) is None else str(r.get(c)))}</td>"
-                         for c in columns) + "</tr>" for r in rows)
+        "<tr>"
+        + "".join(f"<td>{escape('' if r.get(c) is None else str(r.get(c)))}</td>" for c in columns)
+        + "</tr>"
+        for r in rows
+    )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
 def to_html(report: dict[str, Any]) -> str:
     rec = report["reconciliation"]
-    title = (f"Administrative procedure control — {report['province_name']} "
-             f"({report['province']}), {report['period']}")
-    figures = "".join(f"<tr><th>{escape(label)}</th><td class='num'>{report[key]:,}</td></tr>"
-                      for key, label in HEADLINES)
+    title = (
+        f"Administrative procedure control — {report['province_name']} "
+        f"({report['province']}), {report['period']}"
+    )
+    figures = "".join(
+        f"<tr><th>{escape(label)}</th><td class='num'>{report[key]:,}</td></tr>"
+        for key, label in HEADLINES
+    )
     sections = []
     for name, n in rec["classes"].items():
         rows = [r for r in rec["items"] if r["class"] == name]
-        sections.append(f"<details{' open' if n and 'publicized_on_time' != name else ''}>"
-                        f"<summary>{escape(name)} ({n})</summary>"
-                        f"{_table(rows, ITEM_COLUMNS)}</details>")
-    unmatched = _table(rec["unmatched_national"], ["decision_id", "number_norm", "list_kind",
-                                                   "procedure_id", "procedure_name",
-                                                   "publishing_date"])
+        sections.append(
+            f"<details{' open' if n and 'publicized_on_time' != name else ''}>"
+            f"<summary>{escape(name)} ({n})</summary>"
+            f"{_table(rows, ITEM_COLUMNS)}</details>"
+        )
+    unmatched = _table(
+        rec["unmatched_national"],
+        [
+            "decision_id",
+            "number_norm",
+            "list_kind",
+            "procedure_id",
+            "procedure_name",
+            "publishing_date",
+        ],
+    )
     runs = ", ".join(escape(r) for r in report["sources"]["runs"])
     return f"""<!doctype html>
 <html lang="vi"><head><meta charset="utf-8"><title>{escape(title)}</title>
@@ -103,13 +136,13 @@ td.num {{ text-align: right; font-variant-numeric: tabular-nums; }}
 @media print {{ details {{ display: block; }} details > * {{ display: block; }} }}
 </style></head><body>
 <h1>{escape(title)}</h1>
-<p>Period {escape(report['period_start'])} to {escape(report['period_end'])}; reconciliation as
-of {escape(report['as_of'])}; publicizing deadline {rec['deadline_working_days']} working days
+<p>Period {escape(report["period_start"])} to {escape(report["period_end"])}; reconciliation as
+of {escape(report["as_of"])}; publicizing deadline {rec["deadline_working_days"]} working days
 after signing.</p>
 <h2>Headline figures</h2><table>{figures}</table>
-<h2>Published against publicized</h2>{_bar_chart(rec['classes'])}
-{''.join(sections)}
-<h2>Publicized with no province decision found ({len(rec['unmatched_national'])})</h2>
+<h2>Published against publicized</h2>{_bar_chart(rec["classes"])}
+{"".join(sections)}
+<h2>Publicized with no province decision found ({len(rec["unmatched_national"])})</h2>
 {unmatched}
 <h2>Sources</h2><p>Runs: {runs}</p>
 </body></html>

@@ -24,22 +24,46 @@ from simulator.catalogue import DEPARTMENTS, DISTRICTS, LOCAL_LEVELS
 
 SEED = 20200630
 PROVINCE = "06"
-AGENCY = {"ID": "382005", "AGENCY_NAME": "UBND tỉnh Bắc Kạn", "NAME": "UBND tỉnh Bắc Kạn",
-          "CODE": "000.00.00.H04"}
-THAI_NGUYEN = {"ID": "370865", "AGENCY_NAME": "UBND tỉnh Thái Nguyên",
-               "NAME": "UBND tỉnh Thái Nguyên", "CODE": "H55"}
+AGENCY = {
+    "ID": "382005",
+    "AGENCY_NAME": "UBND tỉnh Bắc Kạn",
+    "NAME": "UBND tỉnh Bắc Kạn",
+    "CODE": "000.00.00.H04",
+}
+THAI_NGUYEN = {
+    "ID": "370865",
+    "AGENCY_NAME": "UBND tỉnh Thái Nguyên",
+    "NAME": "UBND tỉnh Thái Nguyên",
+    "CODE": "H55",
+}
 OTHER_AGENCIES = [
     {"ID": "4019", "AGENCY_NAME": "Bộ Tư pháp", "NAME": "Bộ Tư pháp", "CODE": "000.00.00.G15"},
-    {"ID": "734", "AGENCY_NAME": "Bộ Khoa học  và  Công nghệ", "NAME": "Bộ Khoa học  và  Công nghệ",
-     "CODE": "G06"},
+    {
+        "ID": "734",
+        "AGENCY_NAME": "Bộ Khoa học  và  Công nghệ",
+        "NAME": "Bộ Khoa học  và  Công nghệ",
+        "CODE": "G06",
+    },
 ]
-ACTION_LABELS = {"new": "Mới ban hành", "amended": "Sửa đổi, bổ sung", "replaced": "Thay thế",
-                 "abolished": "Bãi bỏ"}
-NATIONAL_LIST = {"new": "new", "amended": "modified", "replaced": "modified",
-                 "abolished": "rescinded"}
+ACTION_LABELS = {
+    "new": "Mới ban hành",
+    "amended": "Sửa đổi, bổ sung",
+    "replaced": "Thay thế",
+    "abolished": "Bãi bỏ",
+}
+NATIONAL_LIST = {
+    "new": "new",
+    "amended": "modified",
+    "replaced": "modified",
+    "abolished": "rescinded",
+}
 # Figures of the real report; the clean rows must add up to them.
 DOSSIERS_RECEIVED, DOSSIERS_RESOLVED, DOSSIERS_IN_PROGRESS, DOSSIERS_ONLINE = (
-    58463, 57064, 1399, 6687)
+    58463,
+    57064,
+    1399,
+    6687,
+)
 
 
 @dataclass
@@ -72,8 +96,9 @@ PLANS = [
     PublicationPlan(9, date(2020, 4, 22), publicized_after_days=3),
     PublicationPlan(30, date(2020, 5, 5), workflows=9, publicized_after_days=5),
     PublicationPlan(14, date(2020, 5, 12), publicized_after_days=1),
-    PublicationPlan(22, date(2020, 5, 15), workflows=14, publicized_after_days=9,
-                    removed_abolished=2),
+    PublicationPlan(
+        22, date(2020, 5, 15), workflows=14, publicized_after_days=9, removed_abolished=2
+    ),
     PublicationPlan(21, date(2020, 5, 21), workflows=10, publicized_after_days=3),
     PublicationPlan(6, date(2020, 5, 27), publicized_after_days=6, forgotten=2),
     PublicationPlan(17, date(2020, 6, 2), publicized_after_days=2),
@@ -87,8 +112,10 @@ WORKFLOW_ONLY = [(11, date(2020, 4, 28)), (8, date(2020, 5, 29)), (11, date(2020
 
 def catalogue(rng: random.Random) -> list[Procedure]:
     pools = [(agency, ministry, fields, "tỉnh") for agency, ministry, fields in DEPARTMENTS]
-    pools += [(agency, ministry, fields, level)
-              for level, (agency, ministry, fields) in LOCAL_LEVELS.items()]
+    pools += [
+        (agency, ministry, fields, level)
+        for level, (agency, ministry, fields) in LOCAL_LEVELS.items()
+    ]
     codes: set[str] = set()
     procedures = []
     for agency, ministry, fields, level in pools:
@@ -121,16 +148,24 @@ def portal_date(d: date) -> str:
 
 
 def item_row(stt: int, p: Procedure, action: str) -> dict:
-    return {"stt": stt, "procedure_code": p.code, "procedure_name": p.name, "field": p.field,
-            "level": p.level, "agency": p.agency, "action": ACTION_LABELS[action]}
+    return {
+        "stt": stt,
+        "procedure_code": p.code,
+        "procedure_name": p.name,
+        "field": p.field,
+        "level": p.level,
+        "agency": p.agency,
+        "action": ACTION_LABELS[action],
+    }
 
 
 def decision_title(kind: str, agency: str) -> str:
     scope = f"thuộc phạm vi chức năng quản lý của {agency} tỉnh Bắc Kạn"
     return {
         "publish": f"Về việc công bố Danh mục thủ tục hành chính mới ban hành, sửa đổi, bổ sung, "
-                   f"bãi bỏ {scope}",
-        "both": f"Công bố Danh mục và phê duyệt Quy trình nội bộ giải quyết thủ tục hành chính {scope}",
+        f"bãi bỏ {scope}",
+        "both": "Công bố Danh mục và phê duyệt Quy trình nội bộ giải quyết thủ tục hành chính "
+        f"{scope}",
         "workflow": f"Phê duyệt Quy trình nội bộ giải quyết thủ tục hành chính {scope}",
     }[kind]
 
@@ -146,37 +181,58 @@ def build(rng: random.Random) -> dict[str, object]:  # noqa: C901 - one linear s
     def national_rows(items: list[tuple[Procedure, str]]) -> dict[str, list[dict]]:
         lists: dict[str, list[dict]] = {"new": [], "modified": [], "rescinded": []}
         for p, action in items:
-            lists[NATIONAL_LIST[action]].append({
-                "ID": str(procedure_ids.pop()), "PROCEDURE_NAME": p.name,
-                "PUBLISHED_AGENCY": AGENCY["AGENCY_NAME"], "PUBLISHED_AGENCY_ID": AGENCY["ID"]})
+            lists[NATIONAL_LIST[action]].append(
+                {
+                    "ID": str(procedure_ids.pop()),
+                    "PROCEDURE_NAME": p.name,
+                    "PUBLISHED_AGENCY": AGENCY["AGENCY_NAME"],
+                    "PUBLISHED_AGENCY_ID": AGENCY["ID"],
+                }
+            )
         return lists
 
     # A Q1 decision: outside the period, its procedures are amended in Q2.
     q1_items = [(p, "new") for p in procs[30:35]]
-    q1 = {"decision_id": "06-2020-0412", "number": "412/QĐ-UBND",
-          "title": decision_title("publish", procs[30].agency), "signed_date": "10/03/2020",
-          "effective_date": "10/03/2020", "publishes_procedures": True,
-          "approves_workflows": False,
-          "items": [item_row(i + 1, p, a) for i, (p, a) in enumerate(q1_items)], "workflows": []}
+    q1 = {
+        "decision_id": "06-2020-0412",
+        "number": "412/QĐ-UBND",
+        "title": decision_title("publish", procs[30].agency),
+        "signed_date": "10/03/2020",
+        "effective_date": "10/03/2020",
+        "publishes_procedures": True,
+        "approves_workflows": False,
+        "items": [item_row(i + 1, p, a) for i, (p, a) in enumerate(q1_items)],
+        "workflows": [],
+    }
     feed.append(q1)
-    national.append({"row": {"ID": str(next(national_ids)), "CODE": "412/QĐ-UBND",
-                             "NAME": q1["title"], "PUBLISHING_DATE": "13-03-2020",
-                             **_agency_cols(AGENCY)},
-                     "fields": [procs[30].field], **national_rows(q1_items)})
+    national.append(
+        {
+            "row": {
+                "ID": str(next(national_ids)),
+                "CODE": "412/QĐ-UBND",
+                "NAME": q1["title"],
+                "PUBLISHING_DATE": "13-03-2020",
+                **_agency_cols(AGENCY),
+            },
+            "fields": [procs[30].field],
+            **national_rows(q1_items),
+        }
+    )
     q1_codes = {p.code for p, _ in q1_items}
 
     publicized: list[Procedure] = []
     start = 0
     for n, plan in enumerate(PLANS, start=1):
-        chosen = procs[start:start + plan.size]
+        chosen = procs[start : start + plan.size]
         start += plan.size
         actions = []
         for p in chosen:
             if p.code in q1_codes:
                 actions.append("amended")
             else:
-                actions.append(rng.choices(["new", "amended", "replaced", "abolished"],
-                                           [55, 27, 6, 12])[0])
+                actions.append(
+                    rng.choices(["new", "amended", "replaced", "abolished"], [55, 27, 6, 12])[0]
+                )
         if plan.removed_abolished:
             for i in range(plan.removed_abolished):
                 actions[-1 - i] = "abolished"
@@ -186,10 +242,12 @@ def build(rng: random.Random) -> dict[str, object]:  # noqa: C901 - one linear s
         items = list(zip(chosen, actions, strict=True))
         decision = {
             "decision_id": f"06-2020-{decision_number:04d}",
-            "number": f"{decision_number}/QĐ-UBND", "title": decision_title(kind, agency),
+            "number": f"{decision_number}/QĐ-UBND",
+            "title": decision_title(kind, agency),
             "signed_date": vn_date(plan.signed),
             "effective_date": vn_date(plan.signed + timedelta(days=rng.choice([0, 0, 10, 15]))),
-            "publishes_procedures": True, "approves_workflows": bool(plan.workflows),
+            "publishes_procedures": True,
+            "approves_workflows": bool(plan.workflows),
             "items": [item_row(i + 1, p, a) for i, (p, a) in enumerate(items)],
             "workflows": [_workflow(i + 1, p, rng) for i, p in enumerate(chosen[: plan.workflows])],
         }
@@ -200,44 +258,72 @@ def build(rng: random.Random) -> dict[str, object]:  # noqa: C901 - one linear s
         if plan.removed_abolished:
             entered = entered[: len(entered) - plan.removed_abolished]
         # Numbers as provinces really typed them on the portal.
-        code = {3: f"0{decision_number}/QĐ-UBND", 5: f"{decision_number}/QĐ-UBND.",
-                8: f"{decision_number}/QĐ-UBND ngày {plan.signed.day}/{plan.signed.month}/2020",
-                }.get(n, f"{decision_number}/QĐ-UBND")
+        code = {
+            3: f"0{decision_number}/QĐ-UBND",
+            5: f"{decision_number}/QĐ-UBND.",
+            8: f"{decision_number}/QĐ-UBND ngày {plan.signed.day}/{plan.signed.month}/2020",
+        }.get(n, f"{decision_number}/QĐ-UBND")
         rows = national_rows(entered)
         if n == 6:  # the portal sends some names decomposed (NFD) and with double spaces
-            rows["new"][:1] = [{**r, "PROCEDURE_NAME": unicodedata.normalize("NFD", r["PROCEDURE_NAME"])}
-                               for r in rows["new"][:1]]
-            rows["modified"][:1] = [{**r, "PROCEDURE_NAME": r["PROCEDURE_NAME"].replace(" ", "  ", 2)}
-                                    for r in rows["modified"][:1]]
-        national.append({"row": {"ID": str(next(national_ids)), "CODE": code,
-                                 "NAME": decision["title"],
-                                 "PUBLISHING_DATE": portal_date(
-                                     add_working_days(plan.signed, plan.publicized_after_days)),
-                                 **_agency_cols(AGENCY)},
-                         "fields": sorted({p.field for p in chosen}), **rows})
+            rows["new"][:1] = [
+                {**r, "PROCEDURE_NAME": unicodedata.normalize("NFD", r["PROCEDURE_NAME"])}
+                for r in rows["new"][:1]
+            ]
+            rows["modified"][:1] = [
+                {**r, "PROCEDURE_NAME": r["PROCEDURE_NAME"].replace(" ", "  ", 2)}
+                for r in rows["modified"][:1]
+            ]
+        national.append(
+            {
+                "row": {
+                    "ID": str(next(national_ids)),
+                    "CODE": code,
+                    "NAME": decision["title"],
+                    "PUBLISHING_DATE": portal_date(
+                        add_working_days(plan.signed, plan.publicized_after_days)
+                    ),
+                    **_agency_cols(AGENCY),
+                },
+                "fields": sorted({p.field for p in chosen}),
+                **rows,
+            }
+        )
         publicized += [p for p, a in entered if a != "abolished"]
 
     for size, signed in WORKFLOW_ONLY:
         decision_number = next(number)
         chosen = rng.sample(procs[:207], size)
-        feed.append({
-            "decision_id": f"06-2020-{decision_number:04d}", "number": f"{decision_number}/QĐ-UBND",
-            "title": decision_title("workflow", chosen[0].agency), "signed_date": vn_date(signed),
-            "effective_date": vn_date(signed), "publishes_procedures": False,
-            "approves_workflows": True, "items": [],
-            "workflows": [_workflow(i + 1, p, rng) for i, p in enumerate(chosen)],
-        })
+        feed.append(
+            {
+                "decision_id": f"06-2020-{decision_number:04d}",
+                "number": f"{decision_number}/QĐ-UBND",
+                "title": decision_title("workflow", chosen[0].agency),
+                "signed_date": vn_date(signed),
+                "effective_date": vn_date(signed),
+                "publishes_procedures": False,
+                "approves_workflows": True,
+                "items": [],
+                "workflows": [_workflow(i + 1, p, rng) for i, p in enumerate(chosen)],
+            }
+        )
 
     _plant_feed_defects(feed, procs, rng)
     _plant_national_defects(national, procs, national_ids, national_rows)
     # Another province's decisions in the same listing: the agency filter must keep them out.
     for k, p in enumerate(procs[100:102]):
-        national.append({"row": {"ID": str(next(national_ids)), "CODE": f"{1201 + k}/QĐ-UBND",
-                                 "NAME": decision_title("publish", p.agency).replace(
-                                     "Bắc Kạn", "Thái Nguyên"),
-                                 "PUBLISHING_DATE": portal_date(date(2020, 5, 20 + k)),
-                                 **_agency_cols(THAI_NGUYEN)},
-                         "fields": [p.field], **national_rows([(p, "new")])})
+        national.append(
+            {
+                "row": {
+                    "ID": str(next(national_ids)),
+                    "CODE": f"{1201 + k}/QĐ-UBND",
+                    "NAME": decision_title("publish", p.agency).replace("Bắc Kạn", "Thái Nguyên"),
+                    "PUBLISHING_DATE": portal_date(date(2020, 5, 20 + k)),
+                    **_agency_cols(THAI_NGUYEN),
+                },
+                "fields": [p.field],
+                **national_rows([(p, "new")]),
+            }
+        )
 
     feed.sort(key=lambda d: d["decision_id"])
     national.sort(key=lambda d: (_iso(d["row"]["PUBLISHING_DATE"]), d["row"]["ID"]), reverse=True)
@@ -245,15 +331,25 @@ def build(rng: random.Random) -> dict[str, object]:  # noqa: C901 - one linear s
     return {
         "province_feed/06.json": {"province": PROVINCE, "name": "Bắc Kạn", "decisions": feed},
         "national/agencies.json": [*OTHER_AGENCIES, AGENCY, THAI_NGUYEN],
-        "national/fields.json": [{"ID": str(1000 + i), "FIELD_NAME": f"{f}({m})"}
-                                 for i, (f, m) in enumerate(fields)],
+        "national/fields.json": [
+            {"ID": str(1000 + i), "FIELD_NAME": f"{f}({m})"} for i, (f, m) in enumerate(fields)
+        ],
         "national/decisions.json": national,
         "national/publicized.json": [
-            {"TTHC_MA": p.code, "TYPE": "5" if "doanh nghiệp" in p.field else "1",
-             "NAME": p.name, "ISNGANHDOC": "0", "WEIGHT": str(rng.randrange(1, 80))}
-            for p in sorted({p.code: p for p in publicized}.values(), key=lambda p: p.code)],
-        "dossier_stats/06-2020-Q2.json": {"province": PROVINCE, "period": "2020-Q2",
-                                          "rows": _dossier_stats(rng)},
+            {
+                "TTHC_MA": p.code,
+                "TYPE": "5" if "doanh nghiệp" in p.field else "1",
+                "NAME": p.name,
+                "ISNGANHDOC": "0",
+                "WEIGHT": str(rng.randrange(1, 80)),
+            }
+            for p in sorted({p.code: p for p in publicized}.values(), key=lambda p: p.code)
+        ],
+        "dossier_stats/06-2020-Q2.json": {
+            "province": PROVINCE,
+            "period": "2020-Q2",
+            "rows": _dossier_stats(rng),
+        },
     }
 
 
@@ -267,14 +363,24 @@ def _iso(portal: str) -> str:
 
 
 def _workflow(stt: int, p: Procedure, rng: random.Random) -> dict:
-    return {"stt": stt, "procedure_code": p.code, "procedure_name": p.name,
-            "steps": rng.randrange(3, 9), "processing_days": rng.choice([3, 5, 7, 10, 15, 20])}
+    return {
+        "stt": stt,
+        "procedure_code": p.code,
+        "procedure_name": p.name,
+        "steps": rng.randrange(3, 9),
+        "processing_days": rng.choice([3, 5, 7, 10, 15, 20]),
+    }
 
 
 def _plant_feed_defects(feed: list[dict], procs: list[Procedure], rng: random.Random) -> None:
     """Rows validation must hold back; each kind is named in the README."""
-    q2 = [d for d in feed if d["publishes_procedures"] and d["signed_date"].endswith("/2020")
-          and d["decision_id"] != "06-2020-0412"]
+    q2 = [
+        d
+        for d in feed
+        if d["publishes_procedures"]
+        and d["signed_date"].endswith("/2020")
+        and d["decision_id"] != "06-2020-0412"
+    ]
     # 1. malformed procedure code
     bad = item_row(len(q2[2]["items"]) + 1, procs[150], "new")
     q2[2]["items"].append({**bad, "procedure_code": "1.00758"})
@@ -284,27 +390,50 @@ def _plant_feed_defects(feed: list[dict], procs: list[Procedure], rng: random.Ra
     odd = item_row(len(q2[7]["items"]) + 1, procs[160], "amended")
     q2[7]["items"].append({**odd, "action": "Điều chỉnh tên gọi"})
     # 4. impossible date: the whole decision and its annex are held back
-    feed.append({"decision_id": "06-2020-0745", "number": "745/QĐ-UBND",
-                 "title": decision_title("publish", procs[170].agency), "signed_date": "31/04/2020",
-                 "effective_date": "31/04/2020", "publishes_procedures": True,
-                 "approves_workflows": False,
-                 "items": [item_row(i + 1, p, "new") for i, p in enumerate(procs[170:174])],
-                 "workflows": []})
+    feed.append(
+        {
+            "decision_id": "06-2020-0745",
+            "number": "745/QĐ-UBND",
+            "title": decision_title("publish", procs[170].agency),
+            "signed_date": "31/04/2020",
+            "effective_date": "31/04/2020",
+            "publishes_procedures": True,
+            "approves_workflows": False,
+            "items": [item_row(i + 1, p, "new") for i, p in enumerate(procs[170:174])],
+            "workflows": [],
+        }
+    )
     # 5. decision number without a number
-    feed.append({"decision_id": "06-2020-XXXX", "number": "QĐ-UBND",
-                 "title": decision_title("publish", procs[180].agency), "signed_date": "15/06/2020",
-                 "effective_date": "15/06/2020", "publishes_procedures": True,
-                 "approves_workflows": False,
-                 "items": [item_row(1, procs[180], "new")], "workflows": []})
+    feed.append(
+        {
+            "decision_id": "06-2020-XXXX",
+            "number": "QĐ-UBND",
+            "title": decision_title("publish", procs[180].agency),
+            "signed_date": "15/06/2020",
+            "effective_date": "15/06/2020",
+            "publishes_procedures": True,
+            "approves_workflows": False,
+            "items": [item_row(1, procs[180], "new")],
+            "workflows": [],
+        }
+    )
 
 
 def _plant_national_defects(national, procs, national_ids, national_rows) -> None:
     # 6. an impossible publishing date on the portal: the row and its lists are held back
-    national.append({"row": {"ID": str(next(national_ids)), "CODE": "1002/QĐ-UBND",
-                             "NAME": decision_title("publish", procs[190].agency),
-                             "PUBLISHING_DATE": "31-06-2020", **_agency_cols(AGENCY)},
-                     "fields": [procs[190].field],
-                     **national_rows([(p, "new") for p in procs[190:192]])})
+    national.append(
+        {
+            "row": {
+                "ID": str(next(national_ids)),
+                "CODE": "1002/QĐ-UBND",
+                "NAME": decision_title("publish", procs[190].agency),
+                "PUBLISHING_DATE": "31-06-2020",
+                **_agency_cols(AGENCY),
+            },
+            "fields": [procs[190].field],
+            **national_rows([(p, "new") for p in procs[190:192]]),
+        }
+    )
 
 
 def _dossier_stats(rng: random.Random) -> list[dict]:
@@ -325,8 +454,21 @@ def _dossier_stats(rng: random.Random) -> list[dict]:
         late, on_time = min(late, resolved[i] // 20), on_time + late - min(late, resolved[i] // 20)
         within, overdue = split(in_progress[i], 2, rng, 0.5) if in_progress[i] else (0, 0)
         within, overdue = within + overdue - overdue // 4, overdue // 4
-        rows.append(_form06(i + 1, agency, level, received, online_i, carried, early, on_time,
-                            late, within, overdue))
+        rows.append(
+            _form06(
+                i + 1,
+                agency,
+                level,
+                received,
+                online_i,
+                carried,
+                early,
+                on_time,
+                late,
+                within,
+                overdue,
+            )
+        )
     # Keep the online total exact after capping.
     short = DOSSIERS_ONLINE - sum(int(r["tiepNhanQuaMang"]) for r in rows)
     for r in rows:
@@ -345,13 +487,22 @@ def _dossier_stats(rng: random.Random) -> list[dict]:
 
 def _form06(stt, agency, level, received, online, carried, early, on_time, late, within, overdue):
     resolved, in_progress = early + on_time + late, within + overdue
-    return {"stt": str(stt), "donVi": agency, "capHanhChinh": level,
-            "tongSo": str(received), "tiepNhanQuaMang": str(online),
-            "tiepNhanTrucTiepVaBCCI": str(received - online - carried),
-            "tiepNhanKyTruoc": str(carried), "daXuLyVaTraLai": str(resolved),
-            "daXuLyTruocHan": str(early), "daXuLyDungHanVaTraLai": str(on_time),
-            "daXuLyQuaHan": str(late), "dangXuLyVaBoSung": str(in_progress),
-            "dangXuLyTrongHanVaBoSung": str(within), "dangXuLyQuaHan": str(overdue)}
+    return {
+        "stt": str(stt),
+        "donVi": agency,
+        "capHanhChinh": level,
+        "tongSo": str(received),
+        "tiepNhanQuaMang": str(online),
+        "tiepNhanTrucTiepVaBCCI": str(received - online - carried),
+        "tiepNhanKyTruoc": str(carried),
+        "daXuLyVaTraLai": str(resolved),
+        "daXuLyTruocHan": str(early),
+        "daXuLyDungHanVaTraLai": str(on_time),
+        "daXuLyQuaHan": str(late),
+        "dangXuLyVaBoSung": str(in_progress),
+        "dangXuLyTrongHanVaBoSung": str(within),
+        "dangXuLyQuaHan": str(overdue),
+    }
 
 
 def write(out: Path) -> list[Path]:

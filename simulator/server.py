@@ -33,6 +33,7 @@ class Faults:
     status: int = 503
     failing_service: str | None = None  # a rest.jsp service (or "feed"/"stats") that always fails
     delay_s: float = 0.0
+    short_page_service: str | None = None  # this rest.jsp service drops the last row of a page
 
 
 class Dataset:
@@ -47,17 +48,21 @@ class Dataset:
         self.decisions = load("national/decisions.json")  # newest first
         self.by_id = {d["row"]["ID"]: d for d in self.decisions}
         self.publicized = load("national/publicized.json")
-        self.feeds = {p.stem: load(f"province_feed/{p.name}")
-                      for p in sorted((root / "province_feed").glob("*.json"))}
-        self.stats = {p.stem: load(f"dossier_stats/{p.name}")
-                      for p in sorted((root / "dossier_stats").glob("*.json"))}
+        self.feeds = {
+            p.stem: load(f"province_feed/{p.name}")
+            for p in sorted((root / "province_feed").glob("*.json"))
+        }
+        self.stats = {
+            p.stem: load(f"dossier_stats/{p.name}")
+            for p in sorted((root / "dossier_stats").glob("*.json"))
+        }
 
 
 def _page(rows: list[dict], size: int | None, index: int | None) -> list[dict]:
     if not size:
         return rows
     start = (max(int(index or 1), 1) - 1) * int(size)
-    return rows[start:start + int(size)]
+    return rows[start : start + int(size)]
 
 
 def _fold(text: str) -> str:
@@ -79,8 +84,9 @@ class PortalSimulator:
         if service in PROCEDURE_LISTS:
             decision = self.data.by_id.get(str(params.get("id", "")))
             rows = decision[PROCEDURE_LISTS[service]] if decision else []
-            return self._numbered(rows, "AMOUNT", params.get("recordPerPage"),
-                                  params.get("pageIndex"))
+            return self._numbered(
+                rows, "AMOUNT", params.get("recordPerPage"), params.get("pageIndex")
+            )
         if service == "get_fields_by_dp_id_services_v2":
             decision = self.data.by_id.get(str(params.get("id", "")))
             names = decision["fields"] if decision else []
@@ -112,8 +118,9 @@ class PortalSimulator:
 
     @staticmethod
     def _numbered(rows: list[dict], total_key: str, size, index) -> list[dict]:
-        numbered = [{**r, total_key: str(len(rows)), "ROW_STT": str(i + 1)}
-                    for i, r in enumerate(rows)]
+        numbered = [
+            {**r, total_key: str(len(rows)), "ROW_STT": str(i + 1)} for i, r in enumerate(rows)
+        ]
         return _page(numbered, size, index)
 
     # --- province feed and Form 06 statistics (our design) -----------------------------------
@@ -122,16 +129,27 @@ class PortalSimulator:
         if feed is None:
             raise LookupError(f"no feed for province {province!r}")
         decisions = feed["decisions"]
-        return {"province": province, "total": len(decisions), "page": page,
-                "per_page": per_page, "decisions": _page(decisions, per_page, page)}
+        return {
+            "province": province,
+            "total": len(decisions),
+            "page": page,
+            "per_page": per_page,
+            "decisions": _page(decisions, per_page, page),
+        }
 
     def dossier_stats(self, province: str, period: str, page: int, per_page: int) -> dict:
         stats = self.data.stats.get(f"{province}-{period}")
         if stats is None:
             raise LookupError(f"no statistics for province {province!r}, period {period!r}")
         rows = stats["rows"]
-        return {"province": province, "period": period, "total": len(rows), "page": page,
-                "per_page": per_page, "rows": _page(rows, per_page, page)}
+        return {
+            "province": province,
+            "period": period,
+            "total": len(rows),
+            "page": page,
+            "per_page": per_page,
+            "rows": _page(rows, per_page, page),
+        }
 
     # --- faults ------------------------------------------------------------------------------
     def injected_status(self, service: str) -> int | None:
@@ -177,9 +195,12 @@ def make_handler(sim: PortalSimulator) -> type[BaseHTTPRequestHandler]:
             if status := sim.injected_status(params.get("service", "")):
                 return self._fail(status)
             try:
-                self._send(200, sim.rest(params))
+                rows = sim.rest(params)
             except LookupError as exc:
-                self._send(400, {"error": str(exc)})
+                return self._send(400, {"error": str(exc)})
+            if sim.faults.short_page_service == params.get("service") and rows:
+                rows = rows[:-1]
+            self._send(200, rows)
 
         def do_GET(self) -> None:  # noqa: N802
             url = urlsplit(self.path)
@@ -211,8 +232,9 @@ def make_handler(sim: PortalSimulator) -> type[BaseHTTPRequestHandler]:
 class SimulatorServer:
     """The simulator on a socket; ``with SimulatorServer(data) as s: s.url``."""
 
-    def __init__(self, data_dir: Path, host: str = "127.0.0.1", port: int = 0,
-                 faults: Faults | None = None) -> None:
+    def __init__(
+        self, data_dir: Path, host: str = "127.0.0.1", port: int = 0, faults: Faults | None = None
+    ) -> None:
         self.simulator = PortalSimulator(data_dir, faults)
         self.httpd = ThreadingHTTPServer((host, port), make_handler(self.simulator))
         self.httpd.daemon_threads = True

@@ -33,20 +33,25 @@ RESIDUALS = {
 
 
 def dossier_stats(pages: Iterable[tuple[str, dict]]) -> pd.DataFrame:
-    records = ((ref, {**row, "province": page["province"], "period": page["period"]})
-               for ref, page in pages for row in page["rows"])
-    raw = records_frame(records, ["province", "period", "stt", "donVi", "capHanhChinh",
-                                  *COUNTS])
-    df = pd.DataFrame({
-        "province_code": raw["province"].astype("string"),
-        "period": raw["period"].astype("string"),
-        "agency_name": clean_column(raw["donVi"]),
-        "level": clean_column(raw["capHanhChinh"]),
-    })
+    records = (
+        (ref, {**row, "province": page["province"], "period": page["period"]})
+        for ref, page in pages
+        for row in page["rows"]
+    )
+    raw = records_frame(records, ["province", "period", "stt", "donVi", "capHanhChinh", *COUNTS])
+    df = pd.DataFrame(
+        {
+            "province_code": raw["province"].astype("string"),
+            "period": raw["period"].astype("string"),
+            "agency_name": clean_column(raw["donVi"]),
+            "level": clean_column(raw["capHanhChinh"]),
+        }
+    )
     for source, name in COUNTS.items():
         # Sent as strings; anything that is not a whole number becomes null and is held back.
-        df[name] = pd.to_numeric(raw[source].astype("string").str.strip(),
-                                 errors="coerce").astype("Int64")
+        df[name] = pd.to_numeric(raw[source].astype("string").str.strip(), errors="coerce").astype(
+            "Int64"
+        )
     for residual, (total, parts) in RESIDUALS.items():
         df[residual] = df[total] - df[parts].sum(axis=1, min_count=len(parts))
     df["source_ref"] = raw["source_ref"]

@@ -26,84 +26,108 @@ def _string(series: pd.Series) -> pd.Series:
 
 
 def national_decisions(pages: Pages) -> pd.DataFrame:
-    raw = records_frame(_rows(pages), ["ID", "CODE", "NAME", "PUBLISHING_DATE", "AGENCY_NAME",
-                                       "AGENCY_ID"])
-    return pd.DataFrame({
-        "decision_id": _string(raw["ID"]),
-        "number_raw": raw["CODE"].astype("string"),
-        "number_norm": decision_number_column(raw["CODE"]),
-        "title": clean_column(raw["NAME"]),
-        "publishing_date_raw": raw["PUBLISHING_DATE"].astype("string"),
-        "publishing_date": parse_dates(raw["PUBLISHING_DATE"], PORTAL_FORMAT),
-        "agency_id": _string(raw["AGENCY_ID"]),
-        "agency_name": clean_column(raw["AGENCY_NAME"]),
-        "source_ref": raw["source_ref"],
-        "row_key": _string(raw["ID"]),
-        "raw": raw["raw"],
-    })
+    raw = records_frame(
+        _rows(pages), ["ID", "CODE", "NAME", "PUBLISHING_DATE", "AGENCY_NAME", "AGENCY_ID"]
+    )
+    return pd.DataFrame(
+        {
+            "decision_id": _string(raw["ID"]),
+            "number_raw": raw["CODE"].astype("string"),
+            "number_norm": decision_number_column(raw["CODE"]),
+            "title": clean_column(raw["NAME"]),
+            "publishing_date_raw": raw["PUBLISHING_DATE"].astype("string"),
+            "publishing_date": parse_dates(raw["PUBLISHING_DATE"], PORTAL_FORMAT),
+            "agency_id": _string(raw["AGENCY_ID"]),
+            "agency_name": clean_column(raw["AGENCY_NAME"]),
+            "source_ref": raw["source_ref"],
+            "row_key": _string(raw["ID"]),
+            "raw": raw["raw"],
+        }
+    )
 
 
 def national_procedures(pages_by_kind: dict[str, Pages]) -> pd.DataFrame:
     """Rows of the new / modified / rescinded lists of each decision (no procedure code!)."""
     frames = []
     for kind, pages in pages_by_kind.items():
-        raw = records_frame(_rows(pages, decision_id="id"),
-                            ["decision_id", "ID", "PROCEDURE_NAME", "PUBLISHED_AGENCY",
-                             "PUBLISHED_AGENCY_ID"])
-        frames.append(pd.DataFrame({
-            "decision_id": _string(raw["decision_id"]),
-            "list_kind": pd.Series([kind] * len(raw), dtype="string"),
-            "procedure_id": _string(raw["ID"]),
-            "procedure_name": clean_column(raw["PROCEDURE_NAME"]),
-            "name_key": key_column(raw["PROCEDURE_NAME"]),
-            "published_agency_id": _string(raw["PUBLISHED_AGENCY_ID"]),
-            "published_agency": clean_column(raw["PUBLISHED_AGENCY"]),
-            "source_ref": raw["source_ref"],
-            "row_key": _string(raw["decision_id"]) + "|" + kind + "|" + _string(raw["ID"]),
-            "raw": raw["raw"],
-        }))
+        raw = records_frame(
+            _rows(pages, decision_id="id"),
+            ["decision_id", "ID", "PROCEDURE_NAME", "PUBLISHED_AGENCY", "PUBLISHED_AGENCY_ID"],
+        )
+        frames.append(
+            pd.DataFrame(
+                {
+                    "decision_id": _string(raw["decision_id"]),
+                    "list_kind": pd.Series([kind] * len(raw), dtype="string"),
+                    "procedure_id": _string(raw["ID"]),
+                    "procedure_name": clean_column(raw["PROCEDURE_NAME"]),
+                    "name_key": key_column(raw["PROCEDURE_NAME"]),
+                    "published_agency_id": _string(raw["PUBLISHED_AGENCY_ID"]),
+                    "published_agency": clean_column(raw["PUBLISHED_AGENCY"]),
+                    "source_ref": raw["source_ref"],
+                    "row_key": _string(raw["decision_id"]) + "|" + kind + "|" + _string(raw["ID"]),
+                    "raw": raw["raw"],
+                }
+            )
+        )
     return pd.concat(frames, ignore_index=True)
 
 
 def national_agencies(pages: Pages) -> pd.DataFrame:
     raw = records_frame(_rows(pages), ["ID", "AGENCY_NAME", "NAME", "CODE"])
-    return pd.DataFrame({
-        "agency_id": _string(raw["ID"]),
-        "name": clean_column(raw["AGENCY_NAME"]),
-        "code_raw": raw["CODE"].astype("string"),
-        "code": agency_code_column(raw["CODE"]),
-        "source_ref": raw["source_ref"], "row_key": _string(raw["ID"]), "raw": raw["raw"],
-    })
+    return pd.DataFrame(
+        {
+            "agency_id": _string(raw["ID"]),
+            "name": clean_column(raw["AGENCY_NAME"]),
+            "code_raw": raw["CODE"].astype("string"),
+            "code": agency_code_column(raw["CODE"]),
+            "source_ref": raw["source_ref"],
+            "row_key": _string(raw["ID"]),
+            "raw": raw["raw"],
+        }
+    )
 
 
 def national_fields(pages: Pages) -> pd.DataFrame:
     raw = records_frame(_rows(pages), ["ID", "FIELD_NAME"])
-    return pd.DataFrame({
-        "field_id": _string(raw["ID"]), "name": clean_column(raw["FIELD_NAME"]),
-        "source_ref": raw["source_ref"], "row_key": _string(raw["ID"]), "raw": raw["raw"],
-    })
+    return pd.DataFrame(
+        {
+            "field_id": _string(raw["ID"]),
+            "name": clean_column(raw["FIELD_NAME"]),
+            "source_ref": raw["source_ref"],
+            "row_key": _string(raw["ID"]),
+            "raw": raw["raw"],
+        }
+    )
 
 
 def national_decision_fields(pages: Pages) -> pd.DataFrame:
     raw = records_frame(_rows(pages, decision_id="id"), ["decision_id", "ID", "NAME"])
-    return pd.DataFrame({
-        "decision_id": _string(raw["decision_id"]), "field_id": _string(raw["ID"]),
-        "name": clean_column(raw["NAME"]), "source_ref": raw["source_ref"],
-        "row_key": _string(raw["decision_id"]) + "|" + _string(raw["ID"]), "raw": raw["raw"],
-    })
+    return pd.DataFrame(
+        {
+            "decision_id": _string(raw["decision_id"]),
+            "field_id": _string(raw["ID"]),
+            "name": clean_column(raw["NAME"]),
+            "source_ref": raw["source_ref"],
+            "row_key": _string(raw["decision_id"]) + "|" + _string(raw["ID"]),
+            "raw": raw["raw"],
+        }
+    )
 
 
 def national_publicized(pages: Pages) -> pd.DataFrame:
     """The procedures publicized (công khai) on the National Public Service Portal."""
     raw = records_frame(_rows(pages), ["TTHC_MA", "TYPE", "NAME", "ISNGANHDOC", "WEIGHT"])
-    return pd.DataFrame({
-        "procedure_code": _string(raw["TTHC_MA"]),
-        "object_type": _string(raw["TYPE"]),
-        "name": clean_column(raw["NAME"]),
-        "name_key": key_column(raw["NAME"]),
-        "is_sector_vertical": _string(raw["ISNGANHDOC"]) == "1",
-        "weight": pd.to_numeric(raw["WEIGHT"], errors="coerce").astype("Int64"),
-        "source_ref": raw["source_ref"],
-        "row_key": _string(raw["TTHC_MA"]) + "|" + _string(raw["TYPE"]),
-        "raw": raw["raw"],
-    })
+    return pd.DataFrame(
+        {
+            "procedure_code": _string(raw["TTHC_MA"]),
+            "object_type": _string(raw["TYPE"]),
+            "name": clean_column(raw["NAME"]),
+            "name_key": key_column(raw["NAME"]),
+            "is_sector_vertical": _string(raw["ISNGANHDOC"]) == "1",
+            "weight": pd.to_numeric(raw["WEIGHT"], errors="coerce").astype("Int64"),
+            "source_ref": raw["source_ref"],
+            "row_key": _string(raw["TTHC_MA"]) + "|" + _string(raw["TYPE"]),
+            "raw": raw["raw"],
+        }
+    )

@@ -13,10 +13,16 @@ from transforms.text import clean_column, key_column, match_key
 
 # Annex action labels as provinces write them -> canonical action.
 ACTIONS = {
-    "mới ban hành": "new", "ban hành mới": "new", "mới": "new",
-    "sửa đổi, bổ sung": "amended", "sửa đổi bổ sung": "amended", "được sửa đổi, bổ sung": "amended",
-    "thay thế": "replaced", "được thay thế": "replaced",
-    "bãi bỏ": "abolished", "bị bãi bỏ": "abolished",
+    "mới ban hành": "new",
+    "ban hành mới": "new",
+    "mới": "new",
+    "sửa đổi, bổ sung": "amended",
+    "sửa đổi bổ sung": "amended",
+    "được sửa đổi, bổ sung": "amended",
+    "thay thế": "replaced",
+    "được thay thế": "replaced",
+    "bãi bỏ": "abolished",
+    "bị bãi bỏ": "abolished",
 }
 Feed = Iterable[tuple[str, dict]]  # (source reference, one page of the feed)
 
@@ -30,69 +36,103 @@ def _decisions(pages: Feed) -> Iterable[tuple[str, dict]]:
 def province_decisions(pages: Feed, province: str) -> pd.DataFrame:
     """One row per decision: Quyết định công bố and/or phê duyệt quy trình nội bộ."""
     raw = records_frame(
-        ((ref, {k: v for k, v in d.items() if k not in ("items", "workflows")})
-         for ref, d in _decisions(pages)),
-        ["decision_id", "number", "title", "signed_date", "effective_date",
-         "publishes_procedures", "approves_workflows"])
-    return pd.DataFrame({
-        "decision_id": raw["decision_id"].astype("string"),
-        "province_code": pd.Series([province] * len(raw), dtype="string"),
-        "number_raw": raw["number"].astype("string"),
-        "number_norm": decision_number_column(raw["number"]),
-        "title": clean_column(raw["title"]),
-        "signed_date_raw": raw["signed_date"].astype("string"),
-        "signed_date": parse_dates(raw["signed_date"], ANNEX_FORMAT),
-        "effective_date": parse_dates(raw["effective_date"], ANNEX_FORMAT),
-        "publishes_procedures": raw["publishes_procedures"].astype("boolean"),
-        "approves_workflows": raw["approves_workflows"].astype("boolean"),
-        "source_ref": raw["source_ref"],
-        "row_key": raw["decision_id"].astype("string"),
-        "raw": raw["raw"],
-    })
+        (
+            (ref, {k: v for k, v in d.items() if k not in ("items", "workflows")})
+            for ref, d in _decisions(pages)
+        ),
+        [
+            "decision_id",
+            "number",
+            "title",
+            "signed_date",
+            "effective_date",
+            "publishes_procedures",
+            "approves_workflows",
+        ],
+    )
+    return pd.DataFrame(
+        {
+            "decision_id": raw["decision_id"].astype("string"),
+            "province_code": pd.Series([province] * len(raw), dtype="string"),
+            "number_raw": raw["number"].astype("string"),
+            "number_norm": decision_number_column(raw["number"]),
+            "title": clean_column(raw["title"]),
+            "signed_date_raw": raw["signed_date"].astype("string"),
+            "signed_date": parse_dates(raw["signed_date"], ANNEX_FORMAT),
+            "effective_date": parse_dates(raw["effective_date"], ANNEX_FORMAT),
+            "publishes_procedures": raw["publishes_procedures"].astype("boolean"),
+            "approves_workflows": raw["approves_workflows"].astype("boolean"),
+            "source_ref": raw["source_ref"],
+            "row_key": raw["decision_id"].astype("string"),
+            "raw": raw["raw"],
+        }
+    )
 
 
 def province_items(pages: Feed) -> pd.DataFrame:
     """One row per annex line: a procedure and what the decision does to it."""
     raw = records_frame(
-        ((ref, {**item, "decision_id": d["decision_id"]})
-         for ref, d in _decisions(pages) for item in d.get("items", [])),
-        ["decision_id", "stt", "procedure_code", "procedure_name", "field", "level", "agency",
-         "action"])
+        (
+            (ref, {**item, "decision_id": d["decision_id"]})
+            for ref, d in _decisions(pages)
+            for item in d.get("items", [])
+        ),
+        [
+            "decision_id",
+            "stt",
+            "procedure_code",
+            "procedure_name",
+            "field",
+            "level",
+            "agency",
+            "action",
+        ],
+    )
     code = clean_column(raw["procedure_code"])
     name_key = key_column(raw["procedure_name"])
-    return pd.DataFrame({
-        "decision_id": raw["decision_id"].astype("string"),
-        # A procedure is known by its code, or by its name where the annex gives no code.
-        "item_key": code.fillna("name:" + name_key),
-        "item_no": pd.to_numeric(raw["stt"], errors="coerce").astype("Int64"),
-        "procedure_code": code,
-        "procedure_name": clean_column(raw["procedure_name"]),
-        "name_key": name_key,
-        "field": clean_column(raw["field"]),
-        "level": clean_column(raw["level"]),
-        "agency": clean_column(raw["agency"]),
-        "action_raw": raw["action"].astype("string"),
-        "action": raw["action"].map(lambda a: ACTIONS.get(match_key(a) or "")).astype("string"),
-        "source_ref": raw["source_ref"],
-        "row_key": raw["decision_id"].astype("string") + "|" + raw["stt"].astype("string"),
-        "raw": raw["raw"],
-    })
+    return pd.DataFrame(
+        {
+            "decision_id": raw["decision_id"].astype("string"),
+            # A procedure is known by its code, or by its name where the annex gives no code.
+            "item_key": code.fillna("name:" + name_key),
+            "item_no": pd.to_numeric(raw["stt"], errors="coerce").astype("Int64"),
+            "procedure_code": code,
+            "procedure_name": clean_column(raw["procedure_name"]),
+            "name_key": name_key,
+            "field": clean_column(raw["field"]),
+            "level": clean_column(raw["level"]),
+            "agency": clean_column(raw["agency"]),
+            "action_raw": raw["action"].astype("string"),
+            "action": raw["action"].map(lambda a: ACTIONS.get(match_key(a) or "")).astype("string"),
+            "source_ref": raw["source_ref"],
+            "row_key": raw["decision_id"].astype("string") + "|" + raw["stt"].astype("string"),
+            "raw": raw["raw"],
+        }
+    )
 
 
 def province_workflows(pages: Feed) -> pd.DataFrame:
     """One row per internal workflow (quy trình nội bộ) a decision approves."""
     raw = records_frame(
-        ((ref, {**wf, "decision_id": d["decision_id"]})
-         for ref, d in _decisions(pages) for wf in d.get("workflows", [])),
-        ["decision_id", "stt", "procedure_code", "procedure_name", "steps", "processing_days"])
-    return pd.DataFrame({
-        "decision_id": raw["decision_id"].astype("string"),
-        "workflow_no": pd.to_numeric(raw["stt"], errors="coerce").astype("Int64"),
-        "procedure_code": clean_column(raw["procedure_code"]),
-        "procedure_name": clean_column(raw["procedure_name"]),
-        "steps": pd.to_numeric(raw["steps"], errors="coerce").astype("Int64"),
-        "processing_days": pd.to_numeric(raw["processing_days"], errors="coerce").astype("Int64"),
-        "source_ref": raw["source_ref"],
-        "row_key": raw["decision_id"].astype("string") + "|" + raw["stt"].astype("string"),
-        "raw": raw["raw"],
-    })
+        (
+            (ref, {**wf, "decision_id": d["decision_id"]})
+            for ref, d in _decisions(pages)
+            for wf in d.get("workflows", [])
+        ),
+        ["decision_id", "stt", "procedure_code", "procedure_name", "steps", "processing_days"],
+    )
+    return pd.DataFrame(
+        {
+            "decision_id": raw["decision_id"].astype("string"),
+            "workflow_no": pd.to_numeric(raw["stt"], errors="coerce").astype("Int64"),
+            "procedure_code": clean_column(raw["procedure_code"]),
+            "procedure_name": clean_column(raw["procedure_name"]),
+            "steps": pd.to_numeric(raw["steps"], errors="coerce").astype("Int64"),
+            "processing_days": pd.to_numeric(raw["processing_days"], errors="coerce").astype(
+                "Int64"
+            ),
+            "source_ref": raw["source_ref"],
+            "row_key": raw["decision_id"].astype("string") + "|" + raw["stt"].astype("string"),
+            "raw": raw["raw"],
+        }
+    )

@@ -29,12 +29,22 @@ def _print_summary(result: dict[str, Any], as_json: bool) -> int:
         print(f"run {result['run_id']}: {result['status']}")
         if result["error"]:
             print(f"error: {result['error']}")
-        header = ("dataset", "extracted", "inserted", "updated", "unchanged", "quarantined",
-                  "duplicates")
+        header = (
+            "dataset",
+            "extracted",
+            "inserted",
+            "updated",
+            "unchanged",
+            "quarantined",
+            "duplicates",
+        )
         print("{:<26}{:>10}{:>10}{:>10}{:>10}{:>12}{:>11}".format(*header))
         for name, c in result["datasets"].items():
-            print("{:<26}{:>10}{:>10}{:>10}{:>10}{:>12}{:>11}".format(
-                name, *(c[k] for k in header[1:])))
+            print(
+                "{:<26}{:>10}{:>10}{:>10}{:>10}{:>12}{:>11}".format(
+                    name, *(c[k] for k in header[1:])
+                )
+            )
     return 0 if result["status"] == "success" else 1
 
 
@@ -50,8 +60,12 @@ def cmd_sync(args, settings: Settings) -> int:
     from tthc import pipeline
 
     province = None if args.kind == "national" else _default_province(settings, args.province)
-    run = pipeline.new_run(args.kind, province=province, period=getattr(args, "period", None),
-                           agency_ids=getattr(args, "agency_id", None))
+    run = pipeline.new_run(
+        args.kind,
+        province=province,
+        period=getattr(args, "period", None),
+        agency_ids=getattr(args, "agency_id", None),
+    )
     return _print_summary(pipeline.sync(settings, run), args.json)
 
 
@@ -124,8 +138,12 @@ def cmd_mirror_stats(args, settings: Settings) -> int:
 def cmd_simulator_serve(args, settings: Settings) -> int:
     from simulator.server import Faults, SimulatorServer
 
-    faults = Faults(every_nth=args.fail_every, status=args.fail_status,
-                    failing_service=args.fail_service, delay_s=args.delay)
+    faults = Faults(
+        every_nth=args.fail_every,
+        status=args.fail_status,
+        failing_service=args.fail_service,
+        delay_s=args.delay,
+    )
     server = SimulatorServer(Path(args.data), host=args.host, port=args.port, faults=faults)
     print(f"portal simulator serving {args.data} at {server.url} (Ctrl-C to stop)", flush=True)
     try:
@@ -150,15 +168,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     db = sub.add_parser("db", help="the mirror's schema").add_subparsers(dest="db", required=True)
     db.add_parser("upgrade", help="migrate the mirror to the latest schema").set_defaults(
-        func=cmd_db_upgrade)
+        func=cmd_db_upgrade
+    )
 
     sync = sub.add_parser("sync", help="sync a source into the mirror").add_subparsers(
-        dest="kind", required=True)
+        dest="kind", required=True
+    )
     pub = sync.add_parser("publications", help="province feed + national portal")
     pub.add_argument("--province", help="2-digit province code (default: the only one configured)")
     nat = sync.add_parser("national", help="the national portal only")
-    nat.add_argument("--agency-id", action="append", help="portal agency ID (repeatable; "
-                     "default: every agency the portal lists)")
+    nat.add_argument(
+        "--agency-id",
+        action="append",
+        help="portal agency ID (repeatable; default: every agency the portal lists)",
+    )
     stats = sync.add_parser("dossier-stats", help="Form 06 dossier statistics")
     stats.add_argument("--province")
     stats.add_argument("--period", required=True, help="reporting period, e.g. 2020-Q2")
@@ -174,7 +197,8 @@ def build_parser() -> argparse.ArgumentParser:
     rec.set_defaults(func=cmd_reconcile)
 
     report = sub.add_parser("report", help="reports for auditors").add_subparsers(
-        dest="report", required=True)
+        dest="report", required=True
+    )
     q = report.add_parser("quarterly", help="the quarterly report")
     q.add_argument("--province")
     q.add_argument("--period", required=True)
@@ -187,21 +211,25 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--json", action="store_true")
     v.set_defaults(func=cmd_report_validation)
 
-    mirror = sub.add_parser("mirror", help="the mirror").add_subparsers(dest="mirror",
-                                                                         required=True)
+    mirror = sub.add_parser("mirror", help="the mirror").add_subparsers(
+        dest="mirror", required=True
+    )
     ms = mirror.add_parser("stats", help="row counts of the mirror's data tables")
     ms.add_argument("--json", action="store_true")
     ms.set_defaults(func=cmd_mirror_stats)
 
     sim = sub.add_parser("simulator", help="the portal simulator").add_subparsers(
-        dest="simulator", required=True)
+        dest="simulator", required=True
+    )
     serve = sim.add_parser("serve", help="serve a dataset over HTTP")
     serve.add_argument("--data", required=True, help="dataset folder (e.g. data/bac-kan-2020-q2)")
     serve.add_argument("--host", default="127.0.0.1", help="bind address (default: loopback)")
     serve.add_argument("--port", type=int, default=8765)
     serve.add_argument("--fail-every", type=int, default=0, help="fail every Nth request")
     serve.add_argument("--fail-status", type=int, default=503)
-    serve.add_argument("--fail-service", help="a rest.jsp service (or feed/stats) that always fails")
+    serve.add_argument(
+        "--fail-service", help="a rest.jsp service (or feed/stats) that always fails"
+    )
     serve.add_argument("--delay", type=float, default=0.0, help="seconds added to each answer")
     serve.set_defaults(func=cmd_simulator_serve)
 
@@ -215,8 +243,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    if not args.verbose:  # Great Expectations logs at INFO on its own
+        logging.getLogger("great_expectations").setLevel(logging.WARNING)
     try:
         return args.func(args, get_settings())
     except ValueError as exc:

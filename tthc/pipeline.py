@@ -41,21 +41,31 @@ class Dataset:
     parent: str | None = None  # rows must point at a valid row of this dataset (decision_id)
 
 
-DATASETS = {d.name: d for d in [
-    Dataset("province_decisions", schema.province_decisions),
-    Dataset("province_items", schema.province_items, parent="province_decisions"),
-    Dataset("province_workflows", schema.province_workflows, parent="province_decisions"),
-    Dataset("national_agencies", schema.national_agencies),
-    Dataset("national_fields", schema.national_fields),
-    Dataset("national_decisions", schema.national_decisions),
-    Dataset("national_procedures", schema.national_procedures, parent="national_decisions"),
-    Dataset("national_decision_fields", schema.national_decision_fields,
-            parent="national_decisions"),
-    Dataset("national_publicized", schema.national_publicized),
-    Dataset("dossier_stats", schema.dossier_stats),
-]}
-NATIONAL = ["national_agencies", "national_fields", "national_decisions", "national_procedures",
-            "national_decision_fields", "national_publicized"]
+DATASETS = {
+    d.name: d
+    for d in [
+        Dataset("province_decisions", schema.province_decisions),
+        Dataset("province_items", schema.province_items, parent="province_decisions"),
+        Dataset("province_workflows", schema.province_workflows, parent="province_decisions"),
+        Dataset("national_agencies", schema.national_agencies),
+        Dataset("national_fields", schema.national_fields),
+        Dataset("national_decisions", schema.national_decisions),
+        Dataset("national_procedures", schema.national_procedures, parent="national_decisions"),
+        Dataset(
+            "national_decision_fields", schema.national_decision_fields, parent="national_decisions"
+        ),
+        Dataset("national_publicized", schema.national_publicized),
+        Dataset("dossier_stats", schema.dossier_stats),
+    ]
+}
+NATIONAL = [
+    "national_agencies",
+    "national_fields",
+    "national_decisions",
+    "national_procedures",
+    "national_decision_fields",
+    "national_publicized",
+]
 KIND_DATASETS = {
     "publications": ["province_decisions", "province_items", "province_workflows", *NATIONAL],
     "national": NATIONAL,
@@ -79,24 +89,41 @@ class RunRef:
 
     @property
     def scope(self) -> str:
-        parts = [f"province={self.province}" if self.province else "",
-                 f"period={self.period}" if self.period else "",
-                 f"agencies={','.join(self.agency_ids)}" if self.agency_ids else ""]
+        parts = [
+            f"province={self.province}" if self.province else "",
+            f"period={self.period}" if self.period else "",
+            f"agencies={','.join(self.agency_ids)}" if self.agency_ids else "",
+        ]
         return " ".join(p for p in parts if p) or "all"
 
 
-def new_run(kind: str, province: str | None = None, period: str | None = None,
-            agency_ids: list[str] | None = None, orchestrator_run_id: str | None = None) -> RunRef:
+def new_run(
+    kind: str,
+    province: str | None = None,
+    period: str | None = None,
+    agency_ids: list[str] | None = None,
+    orchestrator_run_id: str | None = None,
+) -> RunRef:
     if kind not in KIND_DATASETS:
         raise ValueError(f"unknown run kind {kind!r}")
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-    return RunRef(f"{stamp}-{kind}-{uuid.uuid4().hex[:8]}", kind, province, period,
-                  list(agency_ids or []), orchestrator_run_id)
+    return RunRef(
+        f"{stamp}-{kind}-{uuid.uuid4().hex[:8]}",
+        kind,
+        province,
+        period,
+        list(agency_ids or []),
+        orchestrator_run_id,
+    )
 
 
 def _client(settings: Settings) -> HttpClient:
-    return HttpClient(timeout_s=settings.http_timeout_s, retries=settings.http_retries,
-                      backoff_s=settings.http_backoff_s, backoff_max_s=settings.http_backoff_max_s)
+    return HttpClient(
+        timeout_s=settings.http_timeout_s,
+        retries=settings.http_retries,
+        backoff_s=settings.http_backoff_s,
+        backoff_max_s=settings.http_backoff_max_s,
+    )
 
 
 # --- extract -------------------------------------------------------------------------------------
@@ -108,19 +135,33 @@ def extract(settings: Settings, run: RunRef) -> RunRef:
             raise ValueError(f"a {run.kind} run needs a province")
         if run.kind == "publications":
             province = settings.province(run.province)
-            extract_province_feed(client, settings.province_feed_url, province.code, landing,
-                                  settings.page_size)
+            extract_province_feed(
+                client, settings.province_feed_url, province.code, landing, settings.page_size
+            )
         if run.kind in ("publications", "national"):
-            portal = NationalPortal(client, settings.national_portal_url,
-                                    settings.public_service_portal_url, settings.page_size)
-            codes = ([settings.province(run.province).national_agency_code]
-                     if run.kind == "publications" else None)
+            portal = NationalPortal(
+                client,
+                settings.national_portal_url,
+                settings.public_service_portal_url,
+                settings.page_size,
+            )
+            codes = (
+                [settings.province(run.province).national_agency_code]
+                if run.kind == "publications"
+                else None
+            )
             run.agency_ids = extract_national(portal, landing, run.agency_ids or None, codes)
         if run.kind == "dossier-stats":
             if not run.period:
                 raise ValueError("a dossier-stats run needs a period (YYYY-Qn)")
-            extract_dossier_stats(client, settings.dossier_stats_url, run.province, run.period,
-                                  landing, settings.page_size)
+            extract_dossier_stats(
+                client,
+                settings.dossier_stats_url,
+                run.province,
+                run.period,
+                landing,
+                settings.page_size,
+            )
     finally:
         client.close()
         log.info("%s: %d requests", run.run_id, client.requests_sent)
@@ -147,9 +188,11 @@ def _tables(landing: Landing, run: RunRef) -> dict[str, pd.DataFrame]:
         tables["national_fields"] = national.national_fields(rows("national_fields"))
         tables["national_decisions"] = national.national_decisions(rows("national_decisions"))
         tables["national_procedures"] = national.national_procedures(
-            {kind: rows(f"national_procedures_{kind}") for kind in PROCEDURE_LIST_SERVICES})
+            {kind: rows(f"national_procedures_{kind}") for kind in PROCEDURE_LIST_SERVICES}
+        )
         tables["national_decision_fields"] = national.national_decision_fields(
-            rows("national_decision_fields"))
+            rows("national_decision_fields")
+        )
         tables["national_publicized"] = national.national_publicized(rows("national_publicized"))
     if "dossier_stats" in wanted:
         tables["dossier_stats"] = dossier_stats.dossier_stats(feed("dossier_stats"))
@@ -178,8 +221,9 @@ def transform(settings: Settings, run: RunRef) -> RunRef:
         table = DATASETS[name].table
         key = [c.name for c in table.primary_key.columns]
         unique, duplicates = split_duplicates(df, key)
-        content = [c.name for c in table.columns
-                   if c.name in unique.columns and c.name not in TRACKING]
+        content = [
+            c.name for c in table.columns if c.name in unique.columns and c.name not in TRACKING
+        ]
         with_content_hash(unique, content).to_parquet(stage / f"{name}.transformed.parquet")
         counts[name] = {"extracted": len(df), "duplicates": duplicates}
     _write_counts(stage / "transform.json", counts)
@@ -208,7 +252,8 @@ def validate(settings: Settings, run: RunRef) -> RunRef:
             valid_ids[name] = result.valid["decision_id"].astype(str).tolist()
         result.valid.to_parquet(stage / f"{name}.valid.parquet")
         result.quarantined.assign(reasons=result.quarantined["reasons"].map(json.dumps)).to_parquet(
-            stage / f"{name}.quarantined.parquet")
+            stage / f"{name}.quarantined.parquet"
+        )
         outcomes[name] = [asdict(o) for o in result.outcomes]
     (stage / "validation.json").write_text(json.dumps(outcomes, indent=1), encoding="utf-8")
     return run
@@ -229,15 +274,21 @@ def load(settings: Settings, run: RunRef) -> dict[str, Any]:
             valid = pd.read_parquet(stage / f"{name}.valid.parquet")
             held = pd.read_parquet(stage / f"{name}.quarantined.parquet")
             held["reasons"] = held["reasons"].map(json.loads)
-            rows = valid.drop(columns=PROVENANCE[1:]).assign(run_id=run.run_id,
-                                                            first_run_id=run.run_id)
+            rows = valid.drop(columns=PROVENANCE[1:]).assign(
+                run_id=run.run_id, first_run_id=run.run_id
+            )
             result = upsert(conn, table, rows)
             ledger.record_quarantine(conn, run.run_id, name, held)
             ledger.release_quarantine(conn, run.run_id, name, valid["row_key"].astype(str).tolist())
-            ledger.record_validation(conn, run.run_id, name,
-                                     [ExpectationOutcome(**o) for o in outcomes[name]])
-            counts[name].update(inserted=result.inserted, updated=result.updated,
-                                unchanged=result.unchanged, quarantined=len(held))
+            ledger.record_validation(
+                conn, run.run_id, name, [ExpectationOutcome(**o) for o in outcomes[name]]
+            )
+            counts[name].update(
+                inserted=result.inserted,
+                updated=result.updated,
+                unchanged=result.unchanged,
+                quarantined=len(held),
+            )
             _check_balance(name, counts[name])
     return {name: {k: counts[name][k] for k in COUNT_KEYS} for name in KIND_DATASETS[run.kind]}
 
@@ -245,19 +296,26 @@ def load(settings: Settings, run: RunRef) -> dict[str, Any]:
 def _check_balance(name: str, c: dict[str, int]) -> None:
     accounted = c["inserted"] + c["updated"] + c["unchanged"] + c["quarantined"] + c["duplicates"]
     if accounted != c["extracted"]:
-        raise RuntimeError(f"{name}: {c['extracted']} rows extracted but {accounted} accounted "
-                           f"for; refusing to commit a run that loses rows")
+        raise RuntimeError(
+            f"{name}: {c['extracted']} rows extracted but {accounted} accounted "
+            f"for; refusing to commit a run that loses rows"
+        )
 
 
 # --- a whole run ---------------------------------------------------------------------------------
 def summary(run: RunRef, datasets: dict | None, error: str | None = None) -> dict[str, Any]:
-    return {"status": "failed" if error else "success", "run_id": run.run_id, "error": error,
-            "datasets": datasets or {}}
+    return {
+        "status": "failed" if error else "success",
+        "run_id": run.run_id,
+        "error": error,
+        "datasets": datasets or {},
+    }
 
 
 def begin(settings: Settings, run: RunRef) -> None:
-    ledger.start_run(make_engine(settings.mirror_url), run.run_id, run.kind, run.scope,
-                     run.orchestrator_run_id)
+    ledger.start_run(
+        make_engine(settings.mirror_url), run.run_id, run.kind, run.scope, run.orchestrator_run_id
+    )
 
 
 def finish(settings: Settings, run: RunRef, result: dict[str, Any]) -> dict[str, Any]:
@@ -278,13 +336,23 @@ def sync(settings: Settings, run: RunRef) -> dict[str, Any]:
     return finish(settings, run, result)
 
 
-def reconcile(settings: Settings, province: str, period: str,
-              as_of: date | None = None, orchestrator_run_id: str | None = None) -> dict[str, Any]:
+def reconcile(
+    settings: Settings,
+    province: str,
+    period: str,
+    as_of: date | None = None,
+    orchestrator_run_id: str | None = None,
+) -> dict[str, Any]:
     """Classify the period's published items and store them under a new ledger run."""
     from reconcile.quarterly import quarterly_report
 
-    run = RunRef(new_run("publications").run_id.replace("publications", "reconcile"),
-                 "reconcile", province, period, orchestrator_run_id=orchestrator_run_id)
+    run = RunRef(
+        new_run("publications").run_id.replace("publications", "reconcile"),
+        "reconcile",
+        province,
+        period,
+        orchestrator_run_id=orchestrator_run_id,
+    )
     begin(settings, run)
     engine = make_engine(settings.mirror_url)
     try:
@@ -292,14 +360,33 @@ def reconcile(settings: Settings, province: str, period: str,
             report = quarterly_report(conn, settings, province, period, as_of)
             items = report["reconciliation"]["items"]
             if items:
-                conn.execute(schema.reconciliation_items.insert(), [{
-                    "run_id": run.run_id, "province_code": province, "period": period,
-                    **{k: item[k] for k in ("decision_id", "item_key", "class", "match_method",
-                                            "national_decision_id", "national_procedure_id",
-                                            "days_late")},
-                    **{k: date.fromisoformat(item[k]) if item[k] else None
-                       for k in ("signed_date", "deadline", "publicized_date")},
-                } for item in items])
+                conn.execute(
+                    schema.reconciliation_items.insert(),
+                    [
+                        {
+                            "run_id": run.run_id,
+                            "province_code": province,
+                            "period": period,
+                            **{
+                                k: item[k]
+                                for k in (
+                                    "decision_id",
+                                    "item_key",
+                                    "class",
+                                    "match_method",
+                                    "national_decision_id",
+                                    "national_procedure_id",
+                                    "days_late",
+                                )
+                            },
+                            **{
+                                k: date.fromisoformat(item[k]) if item[k] else None
+                                for k in ("signed_date", "deadline", "publicized_date")
+                            },
+                        }
+                        for item in items
+                    ],
+                )
         result = {**summary(run, {}), "classes": report["reconciliation"]["classes"]}
     except Exception as exc:
         log.exception("reconciliation %s failed", run.run_id)

@@ -27,26 +27,67 @@ def validation_report(conn: Connection, settings: Settings, run_id: str | None) 
     if conn.scalar(select(run_ledger.c.run_id).where(run_ledger.c.run_id == run_id)) is None:
         raise ValueError(f"no run {run_id!r} in the ledger")
     suites: dict[str, dict[str, Any]] = {}
-    for r in conn.execute(select(validation_results).where(validation_results.c.run_id == run_id)
-                          .order_by(validation_results.c.suite)):
+    for r in conn.execute(
+        select(validation_results)
+        .where(validation_results.c.run_id == run_id)
+        .order_by(validation_results.c.suite)
+    ):
         suite = suites.setdefault(r.suite, {"name": r.suite, "success": True, "results": []})
-        suite["results"].append({
-            "expectation": r.expectation, "type": r.expectation_type, "column": r.column_name,
-            "severity": r.severity, "success": r.success, "unexpected_count": r.unexpected_count,
-            "element_count": r.element_count, "reason": r.reason})
+        suite["results"].append(
+            {
+                "expectation": r.expectation,
+                "type": r.expectation_type,
+                "column": r.column_name,
+                "severity": r.severity,
+                "success": r.success,
+                "unexpected_count": r.unexpected_count,
+                "element_count": r.element_count,
+                "reason": r.reason,
+            }
+        )
         suite["success"] &= bool(r.success) or r.severity != "critical"
     quarantined: dict[str, dict[str, Any]] = {}
-    for r in conn.execute(select(quarantine).where(quarantine.c.run_id == run_id,
-                                                   quarantine.c.released_run_id.is_(None))
-                          .order_by(quarantine.c.dataset, quarantine.c.row_key)):
+    for r in conn.execute(
+        select(quarantine)
+        .where(quarantine.c.run_id == run_id, quarantine.c.released_run_id.is_(None))
+        .order_by(quarantine.c.dataset, quarantine.c.row_key)
+    ):
         entry = quarantined.setdefault(r.dataset, {"rows": 0, "reasons": {}, "items": []})
         reasons = json.loads(r.reasons_json)
         entry["rows"] += 1
         for reason in reasons:
-            entry["reasons"][reason["expectation"]] = entry["reasons"].get(
-                reason["expectation"], 0) + 1
-        entry["items"].append({"row_key": r.row_key, "source_ref": r.source_ref,
-                               "row": json.loads(r.row_json), "reasons": reasons})
+            entry["reasons"][reason["expectation"]] = (
+                entry["reasons"].get(reason["expectation"], 0) + 1
+            )
+        entry["items"].append(
+            {
+                "row_key": r.row_key,
+                "source_ref": r.source_ref,
+                "row": json.loads(r.row_json),
+                "reasons": reasons,
+            }
+        )
     docs = validation_docs_dir(settings) / "index.html"
-    return {"run_id": run_id, "suites": list(suites.values()), "quarantined": quarantined,
-            "data_docs_index": str(docs) if docs.exists() else None}
+    return {
+        "run_id": run_id,
+        "suites": list(suites.values()),
+        "quarantined": quarantined,
+        "data_docs_index": str(docs) if docs.exists() else None,
+    }
+
+
+def write_quarterly_reports(
+    settings: Settings,
+    province: str,
+    period: str,
+    formats: tuple[str, ...] = ("json", "html", "xlsx", "csv"),
+) -> list:
+    """Write the quarterly report in each format under ``<reports_dir>/<province>/<period>/``."""
+    from loaders.db import make_engine
+    from reconcile.quarterly import quarterly_report
+    from reconcile.render import write_report
+
+    with make_engine(settings.mirror_url).connect() as conn:
+        report = quarterly_report(conn, settings, province, period)
+    folder = settings.reports_dir / province / period
+    return [write_report(report, fmt, folder / f"quarterly.{fmt}") for fmt in formats]

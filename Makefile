@@ -1,0 +1,31 @@
+# Two commands do everything on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+
+.PHONY: run test lint dataset clean
+
+$(INSTALLED): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $@
+
+## run: the three Airflow DAGs against the portal simulator, then the quarterly figures
+run: $(INSTALLED)
+	$(BIN)/tthc demo
+
+## test: lint, then every test (PostgreSQL ones need TTHC_TEST_PG_URL or a local server)
+test: $(INSTALLED) lint
+	$(BIN)/pytest
+
+lint: $(INSTALLED)
+	$(BIN)/ruff check .
+
+## dataset: write the bundled sample dataset again (byte-for-byte the same)
+dataset: $(INSTALLED)
+	$(BIN)/python -m simulator.dataset data/bac-kan-2020-q2
+
+clean:
+	rm -rf var

@@ -1,0 +1,44 @@
+"""
+### Publications sync
+
+Pulls a province's publication decisions (Quyết định công bố) from its feed and the national
+portal's decisions, procedure lists and publicized procedures; validates them with the Great
+Expectations suites in `expectations/suites/`; loads the mirror in one transaction. Rows that
+fail a critical expectation go to quarantine (`tthc report validation`).
+
+Safe to re-run: unchanged rows are not written again.
+"""
+
+from datetime import datetime
+
+from airflow.sdk import dag
+
+from tthc.airflow_tasks import (
+    PROVINCE_PARAM,
+    PUBLICATIONS_ASSET,
+    begin_run,
+    default_args,
+    extract,
+    load,
+    transform,
+    validate,
+)
+
+
+@dag(
+    dag_id="tthc_publications_sync",
+    schedule="@daily",
+    start_date=datetime(2020, 1, 1),
+    catchup=False,
+    max_active_runs=1,
+    default_args=default_args(),
+    params={"province": PROVINCE_PARAM},
+    tags=["tthc", "sync", "publications"],
+    doc_md=__doc__,
+)
+def tthc_publications_sync():
+    run = begin_run("publications")
+    load.override(outlets=[PUBLICATIONS_ASSET])(validate(transform(extract(run))))
+
+
+tthc_publications_sync()

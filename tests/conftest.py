@@ -1,0 +1,91 @@
+"""Shared fixtures. Airflow reads its environment once, at first import: set it here first."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = Path(__file__).parent / "fixtures" / "national-portal"
+DATASET = ROOT / "data" / "bac-kan-2020-q2"
+
+from tthc.demo import airflow_env  # noqa: E402  (imports no Airflow)
+
+os.environ.update(airflow_env(ROOT / "var" / "test-airflow", ROOT / "dags"))
+
+# The figures of the real Q2/2020 report (shared/seed): the bundled dataset must reproduce them.
+SEED_FIGURES = {
+    "publication_decisions": 14,
+    "procedures_published": 207,
+    "workflow_decisions": 8,
+    "workflows_approved": 93,
+    "procedures_publicized": 198,
+    "dossiers_received": 58463,
+    "dossiers_resolved": 57064,
+    "dossiers_in_progress": 1399,
+    "dossiers_online": 6687,
+}
+
+
+@pytest.fixture
+def simulator():
+    from simulator.server import SimulatorServer
+
+    with SimulatorServer(DATASET) as server:
+        yield server
+
+
+def make_settings(home: Path, url: str, mirror_url: str = "", **extra):
+    from tthc.settings import Settings
+
+    return Settings(
+        home=home,
+        province_feed_url=url,
+        national_portal_url=url,
+        mirror_url=mirror_url,
+        http_backoff_s=0.01,
+        http_retries=2,
+        **extra,
+    )
+
+
+@pytest.fixture(scope="session")
+def pg_server_url() -> str:
+    """PostgreSQL for tests; with TTHC_REQUIRE_PG=1 (CI) a missing server fails, not skips."""
+    import sqlalchemy as sa
+
+    url = os.environ.get("TTHC_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    try:
+        with sa.create_engine(url).connect() as conn:
+            conn.execute(sa.text("select 1"))
+    except Exception as exc:
+        if os.environ.get("TTHC_REQUIRE_PG") == "1":
+            pytest.fail(f"PostgreSQL required (TTHC_REQUIRE_PG=1) but unreachable at {url}: {exc}")
+        pytest.skip(f"PostgreSQL unreachable at {url}")
+    return url
+
+
+@pytest.fixture
+def pg_url(pg_server_url):
+    """A fresh schema per test, dropped afterwards."""
+    import sqlalchemy as sa
+
+    schema = f"t_{uuid.uuid4().hex[:10]}"
+    engine = sa.create_engine(pg_server_url)
+    with engine.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    sep = "&" if "?" in pg_server_url else "?"
+    yield f"{pg_server_url}{sep}options=-csearch_path%3D{schema}"
+    with engine.begin() as conn:
+        conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def mirror_url(request, tmp_path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'mirror.sqlite'}"
+    return request.getfixturevalue("pg_url")

@@ -1,0 +1,174 @@
+"""The whole run through HTTP and the database, on SQLite and on PostgreSQL."""
+
+import json
+import shutil
+
+import pytest
+from sqlalchemy import func, select
+
+from loaders.db import make_engine, upgrade
+from loaders.schema import quarantine, run_ledger
+from reconcile.quarterly import quarterly_report
+from simulator.server import Faults, SimulatorServer
+from tests.conftest import DATASET, SEED_FIGURES, make_settings
+from tthc import pipeline
+from tthc.reports import mirror_stats, validation_report
+
+# Each planted defect of the bundled dataset and the expectation that must catch it.
+PLANTED = {
+    ("province_items", "06-2020-0612|13"): "procedure_code_pattern",
+    ("province_items", "06-2020-0647|22"): "action_known",
+    ("province_decisions", "06-2020-0745"): "signed_date_valid",
+    ("province_items", "06-2020-0745|1"): "item_decision_known",
+    ("province_decisions", "06-2020-XXXX"): "decision_number_pattern",
+    ("national_decisions", "61272"): "publishing_date_valid",
+    ("dossier_stats", "06|2020-Q2|Sở Ngoại vụ"): "received_identity",
+    ("dossier_stats", "06|2020-Q2|Sở Khoa học và Công nghệ"): "received_is_number",
+}
+
+
+def sync_all(settings):
+    results = [
+        pipeline.sync(settings, pipeline.new_run("publications", province="06")),
+        pipeline.sync(settings, pipeline.new_run("dossier-stats", province="06", period="2020-Q2")),
+    ]
+    for result in results:
+        assert result["status"] == "success", result["error"]
+        for name, c in result["datasets"].items():
+            assert c["extracted"] == (
+                c["inserted"] + c["updated"] + c["unchanged"] + c["quarantined"] + c["duplicates"]
+            ), name
+    return results
+
+
+@pytest.fixture
+def engine(mirror_url):
+    engine = make_engine(mirror_url)
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+def test_bundled_dataset_gives_the_seed_figures(tmp_path, simulator, engine, mirror_url):
+    settings = make_settings(tmp_path, simulator.url, mirror_url)
+    publications, stats = sync_all(settings)
+    assert publications["datasets"]["province_items"]["duplicates"] == 1  # the repeated annex row
+
+    with engine.connect() as conn:
+        report = quarterly_report(conn, settings, "06", "2020-Q2")
+        held = {
+            (r.dataset, r.row_key): json.loads(r.reasons_json)
+            for r in conn.execute(select(quarantine))
+        }
+        validation = validation_report(conn, settings, publications["run_id"])
+    assert {k: report[k] for k in SEED_FIGURES} == SEED_FIGURES
+    classes = report["reconciliation"]["classes"]
+    assert sum(classes.values()) == SEED_FIGURES["procedures_published"]
+    # the 9 published but not publicized in the quarter, each with its reason
+    assert classes["overdue_not_publicized"] == 4 and classes["abolished_removed"] == 2
+    late_q3 = [
+        i
+        for i in report["reconciliation"]["items"]
+        if i["publicized_date"] and i["publicized_date"] > "2020-06-30"
+    ]
+    assert len(late_q3) == 3 and {i["class"] for i in late_q3} == {"publicized_late"}
+    for (dataset, key), expectation in PLANTED.items():
+        assert expectation in [r["expectation"] for r in held[(dataset, key)]], (dataset, key)
+    assert (
+        validation["data_docs_index"] and validation["quarantined"]["province_items"]["rows"] == 7
+    )
+    assert {s["name"] for s in validation["suites"]} >= {
+        "province_decisions",
+        "province_items",
+        "national_decisions",
+    }
+
+
+def test_a_second_sync_writes_nothing(tmp_path, simulator, engine, mirror_url):
+    settings = make_settings(tmp_path, simulator.url, mirror_url)
+    sync_all(settings)
+    with engine.connect() as conn:
+        before = mirror_stats(conn)
+    for result in sync_all(settings):
+        for name, c in result["datasets"].items():
+            assert c["inserted"] == 0 and c["updated"] == 0, name
+            assert c["unchanged"] == c["extracted"] - c["quarantined"] - c["duplicates"]
+    with engine.connect() as conn:
+        assert mirror_stats(conn) == before
+
+
+def test_a_failing_source_fails_the_run_and_leaves_the_mirror_as_it_was(
+    tmp_path, engine, mirror_url
+):
+    with SimulatorServer(DATASET) as good:
+        sync_all(make_settings(tmp_path, good.url, mirror_url))
+    with engine.connect() as conn:
+        before = mirror_stats(conn)
+    faults = Faults(failing_service="get_rescinded_procedures_by_dp_id_service_v2")
+    with SimulatorServer(DATASET, faults=faults) as bad:
+        result = pipeline.sync(
+            make_settings(tmp_path, bad.url, mirror_url),
+            pipeline.new_run("publications", province="06"),
+        )
+    assert result["status"] == "failed"
+    assert "get_rescinded_procedures_by_dp_id_service_v2" in result["error"]
+    with engine.connect() as conn:
+        assert mirror_stats(conn) == before
+        row = conn.execute(select(run_ledger).where(run_ledger.c.run_id == result["run_id"])).one()
+    assert row.status == "failed" and "HTTP 500" in row.error
+
+
+def test_a_row_fixed_at_the_source_leaves_quarantine(tmp_path, mirror_url, engine):
+    data = tmp_path / "data"
+    shutil.copytree(DATASET, data)
+    with SimulatorServer(data) as server:
+        settings = make_settings(tmp_path, server.url, mirror_url)
+        pipeline.sync(settings, pipeline.new_run("publications", province="06"))
+    feed_path = data / "province_feed" / "06.json"
+    feed = json.loads(feed_path.read_text(encoding="utf-8"))
+    for decision in feed["decisions"]:
+        for item in decision["items"]:
+            if item["procedure_code"] == "1.00758":
+                item["procedure_code"] = "1.007580"
+    feed_path.write_text(json.dumps(feed, ensure_ascii=False), encoding="utf-8")
+    with SimulatorServer(data) as server:
+        result = pipeline.sync(
+            make_settings(tmp_path, server.url, mirror_url),
+            pipeline.new_run("publications", province="06"),
+        )
+    assert result["datasets"]["province_items"]["inserted"] == 1
+    with engine.connect() as conn:
+        released = conn.execute(
+            select(quarantine.c.released_run_id).where(quarantine.c.row_key == "06-2020-0612|13")
+        ).scalar_one()
+        still_held = conn.scalar(
+            select(func.count())
+            .select_from(quarantine)
+            .where(quarantine.c.released_run_id.is_(None), quarantine.c.dataset == "province_items")
+        )
+    assert released == result["run_id"] and still_held == 6
+
+
+def test_cli_prints_the_run_summary_contract(tmp_path, simulator, monkeypatch, capsys):
+    from tthc.cli import main
+    from tthc.settings import get_settings
+
+    monkeypatch.setenv("TTHC_HOME", str(tmp_path))
+    monkeypatch.setenv("TTHC_PROVINCE_FEED_URL", simulator.url)
+    monkeypatch.setenv("TTHC_NATIONAL_PORTAL_URL", simulator.url)
+    get_settings.cache_clear()
+    try:
+        assert main(["db", "upgrade"]) == 0
+        assert main(["sync", "national", "--agency-id", "382005", "--json"]) == 0
+        summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+        assert summary["status"] == "success" and summary["error"] is None
+        assert set(summary["datasets"]) >= {"national_decisions", "national_procedures"}
+        assert set(summary["datasets"]["national_decisions"]) == set(pipeline.COUNT_KEYS)
+        assert main(["mirror", "stats", "--json"]) == 0
+        stats = json.loads(capsys.readouterr().out)
+        assert stats["national_decisions"] == 14 and "run_ledger" not in stats
+        assert main(["report", "validation", "--json"]) == 0
+        report = json.loads(capsys.readouterr().out)
+        assert report["quarantined"]["national_decisions"]["rows"] == 1
+    finally:
+        get_settings.cache_clear()

@@ -33,6 +33,24 @@ CLASSES = [
     "abolished_removed",
     "abolished_still_listed",
 ]
+# What classification adds to each item, and what is shown of national rows matched to none.
+MATCH_COLUMNS = [
+    "class",
+    "match_method",
+    "deadline",
+    "national_decision_id",
+    "national_procedure_id",
+    "publicized_date",
+    "days_late",
+]
+UNMATCHED_COLUMNS = [
+    "decision_id",
+    "number_norm",
+    "list_kind",
+    "procedure_id",
+    "procedure_name",
+    "publishing_date",
+]
 EXPECTED_LIST = {
     "new": "new",
     "amended": "modified",
@@ -102,20 +120,7 @@ def classify(
             record["class"] = "overdue_not_publicized" if due < as_of else "pending_within_deadline"
         out.append(record)
     classified = items.merge(
-        pd.DataFrame(
-            out,
-            columns=[
-                "decision_id",
-                "item_key",
-                "class",
-                "match_method",
-                "deadline",
-                "national_decision_id",
-                "national_procedure_id",
-                "publicized_date",
-                "days_late",
-            ],
-        ),
+        pd.DataFrame(out, columns=["decision_id", "item_key", *MATCH_COLUMNS]),
         on=["decision_id", "item_key"],
     )
     matched = pd.Series(

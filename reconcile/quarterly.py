@@ -20,7 +20,7 @@ from loaders.schema import (
     province_workflows,
 )
 from reconcile.calendar import add_working_days, period_bounds
-from reconcile.classify import CLASSES, classify
+from reconcile.classify import CLASSES, MATCH_COLUMNS, UNMATCHED_COLUMNS, classify
 from transforms.codes import normalize_agency_code
 from tthc.settings import Settings
 
@@ -146,28 +146,11 @@ def quarterly_report(
                         "procedure_name",
                         "action",
                         "signed_date",
-                        "class",
-                        "match_method",
-                        "deadline",
-                        "national_decision_id",
-                        "national_procedure_id",
-                        "publicized_date",
-                        "days_late",
+                        *MATCH_COLUMNS,
                     ]
                 ].sort_values(["signed_date", "decision_id", "item_key"])
             ),
-            "unmatched_national": _records(
-                unmatched[
-                    [
-                        "decision_id",
-                        "number_norm",
-                        "list_kind",
-                        "procedure_id",
-                        "procedure_name",
-                        "publishing_date",
-                    ]
-                ]
-            ),
+            "unmatched_national": _records(unmatched[UNMATCHED_COLUMNS]),
         },
         "sources": {
             "province_decisions": sorted(decisions["decision_id"].tolist()),

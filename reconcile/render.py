@@ -11,6 +11,8 @@ from typing import Any
 
 import pandas as pd
 
+from reconcile.classify import UNMATCHED_COLUMNS
+
 HEADLINES = [
     ("publication_decisions", "Publication decisions (Quyết định công bố)"),
     ("procedures_published", "Procedures published (TTHC được công bố)"),
@@ -113,17 +115,7 @@ def to_html(report: dict[str, Any]) -> str:
             f"<summary>{escape(name)} ({n})</summary>"
             f"{_table(rows, ITEM_COLUMNS)}</details>"
         )
-    unmatched = _table(
-        rec["unmatched_national"],
-        [
-            "decision_id",
-            "number_norm",
-            "list_kind",
-            "procedure_id",
-            "procedure_name",
-            "publishing_date",
-        ],
-    )
+    unmatched = _table(rec["unmatched_national"], UNMATCHED_COLUMNS)
     runs = ", ".join(escape(r) for r in report["sources"]["runs"])
     return f"""<!doctype html>
 <html lang="vi"><head><meta charset="utf-8"><title>{escape(title)}</title>

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import logging
 import random
+import threading
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -38,7 +39,28 @@ class Fetched:
     data: Any
 
 
+class RateLimiter:
+    """At most ``per_second`` requests a second across all threads (None = no limit)."""
+
+    def __init__(self, per_second: float | None) -> None:
+        self.interval = 1.0 / per_second if per_second else 0.0
+        self._lock = threading.Lock()
+        self._next_at = 0.0
+
+    def wait(self) -> None:
+        if not self.interval:
+            return
+        with self._lock:
+            now = time.monotonic()
+            at = max(now, self._next_at)
+            self._next_at = at + self.interval
+        if at > now:
+            time.sleep(at - now)
+
+
 class HttpClient:
+    """Safe to share between worker threads: each thread gets its own pooled session."""
+
     def __init__(
         self,
         *,
@@ -46,15 +68,32 @@ class HttpClient:
         retries: int = 4,
         backoff_s: float = 0.5,
         backoff_max_s: float = 30.0,
+        rate_limit_per_s: float | None = None,
         pool_size: int = 8,
     ) -> None:
         self.timeout_s, self.retries = timeout_s, retries
         self.backoff_s, self.backoff_max_s = backoff_s, backoff_max_s
-        self.session = requests.Session()
-        adapter = HTTPAdapter(pool_connections=pool_size, pool_maxsize=pool_size, max_retries=0)
-        self.session.mount("http://", adapter)
-        self.session.mount("https://", adapter)
+        self.rate_limiter = RateLimiter(rate_limit_per_s)
+        self.pool_size = pool_size
+        self._local = threading.local()
+        self._sessions: list[requests.Session] = []
+        self._lock = threading.Lock()
         self.requests_sent = 0
+
+    @property
+    def session(self) -> requests.Session:
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = requests.Session()
+            adapter = HTTPAdapter(
+                pool_connections=self.pool_size, pool_maxsize=self.pool_size, max_retries=0
+            )
+            session.mount("http://", adapter)
+            session.mount("https://", adapter)
+            self._local.session = session
+            with self._lock:
+                self._sessions.append(session)
+        return session
 
     def fetch_json(
         self,
@@ -71,7 +110,9 @@ class HttpClient:
             if attempt:
                 self._sleep(attempt, retry_after)
                 retry_after = None
-            self.requests_sent += 1
+            self.rate_limiter.wait()
+            with self._lock:
+                self.requests_sent += 1
             try:
                 if method == "POST":
                     resp = self.session.post(url, data=form, timeout=self.timeout_s)
@@ -105,4 +146,7 @@ class HttpClient:
         time.sleep(delay)
 
     def close(self) -> None:
-        self.session.close()
+        with self._lock:
+            for session in self._sessions:
+                session.close()
+            self._sessions.clear()

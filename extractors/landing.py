@@ -1,10 +1,12 @@
-"""Raw landing: every fetched page is written as received, with its provenance, under
-``<landing_dir>/<run_id>/<source>/``. Landed pages are never changed."""
+"""Raw landing: every fetched page is kept as received, with its provenance, in
+``<landing_dir>/<run_id>/<source>.jsonl`` (one line a page: URL, params, time, SHA-256 of the
+body, and the body itself). Landed pages are never changed. Writers on several threads share it."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -13,13 +15,11 @@ from typing import Any
 
 from extractors.http import Fetched
 
-MANIFEST = "manifest.jsonl"
-
 
 @dataclass(frozen=True)
 class LandedPage:
     source: str
-    file: str
+    page: int  # position in the landing file, from 1
     url: str
     params: dict[str, Any]
     fetched_at: str
@@ -29,40 +29,38 @@ class LandedPage:
     @property
     def ref(self) -> str:
         """A short source reference for quarantine and provenance."""
-        return f"{self.source}/{self.file}"
+        return f"{self.source}#{self.page}"
 
 
 class Landing:
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
+        self._lock = threading.Lock()
 
     def write(self, source: str, fetched: Fetched) -> None:
-        folder = self.root / source
-        folder.mkdir(parents=True, exist_ok=True)
-        with (folder / MANIFEST).open("a+", encoding="utf-8") as manifest:
-            manifest.seek(0)
-            n = sum(1 for _ in manifest)
-            name = f"{n + 1:06d}.json"
-            (folder / name).write_bytes(fetched.body)
-            manifest.write(
-                json.dumps(
-                    {
-                        "file": name,
-                        "url": fetched.url,
-                        "params": fetched.params,
-                        "fetched_at": datetime.now(UTC).isoformat(timespec="seconds"),
-                        "sha256": hashlib.sha256(fetched.body).hexdigest(),
-                    },
-                    ensure_ascii=False,
-                )
-                + "\n"
-            )
+        line = json.dumps(
+            {
+                "url": fetched.url,
+                "params": fetched.params,
+                "fetched_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                "sha256": hashlib.sha256(fetched.body).hexdigest(),
+                "body": fetched.body.decode("utf-8", errors="surrogateescape"),
+            },
+            ensure_ascii=False,
+        )
+        with self._lock:
+            self.root.mkdir(parents=True, exist_ok=True)
+            with (self.root / f"{source}.jsonl").open(
+                "a", encoding="utf-8", errors="surrogateescape"
+            ) as out:
+                out.write(line + "\n")
 
     def pages(self, source: str) -> Iterator[LandedPage]:
-        manifest = self.root / source / MANIFEST
-        if not manifest.exists():
+        path = self.root / f"{source}.jsonl"
+        if not path.exists():
             return
-        for line in manifest.read_text(encoding="utf-8").splitlines():
-            meta = json.loads(line)
-            body = (self.root / source / meta["file"]).read_bytes()
-            yield LandedPage(source=source, data=json.loads(body), **meta)
+        with path.open(encoding="utf-8", errors="surrogateescape") as lines:
+            for number, line in enumerate(lines, start=1):
+                meta = json.loads(line)
+                body = meta.pop("body")
+                yield LandedPage(source=source, page=number, data=json.loads(body), **meta)

@@ -6,6 +6,12 @@ every answer is a JSON array of rows whose values are strings (domain.md has the
 from __future__ import annotations
 
 import json
+import logging
+import sys
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 from extractors.http import ExtractError, Fetched, HttpClient
@@ -13,6 +19,7 @@ from extractors.landing import Landing
 from extractors.paging import paginate, rest_jsp_page
 from transforms.codes import normalize_agency_code
 
+log = logging.getLogger(__name__)
 PROCEDURE_LIST_SERVICES = {
     "new": "get_procedures_by_dp_id_service_v2",
     "modified": "get_modified_procedures_by_dp_id_service_v2",
@@ -105,6 +112,26 @@ class NationalPortal:
 
 # Object types of the publicized list: 1 = citizens (công dân), 5 = businesses (doanh nghiệp).
 PUBLICIZED_OBJECT_TYPES = (1, 5)
+ALL_AGENCIES = "-1"  # the listing's own value for "every agency"
+
+
+@dataclass
+class Cursor:
+    """What the mirror already knows, so an incremental pass reads only what changed.
+
+    ``changed(rows)`` says which listing rows are new or differ from the mirror; the listing is
+    newest first, so reading stops after a page whose rows are all unchanged and older than
+    ``cutoff`` (the watermark minus a look-back, since late entries happen)."""
+
+    changed: Callable[[list[dict]], list[bool]]
+    cutoff: date | None
+
+
+@dataclass
+class NationalExtract:
+    scopes: list[str]  # agency IDs, or ["-1"] for the whole listing
+    decisions_listed: int = 0
+    decisions_fetched: int = 0
 
 
 def extract_national(
@@ -112,15 +139,20 @@ def extract_national(
     landing: Landing,
     agency_ids: list[str] | None = None,
     agency_codes: list[str] | None = None,
-) -> list[str]:
-    """Land agencies, fields, each agency's decisions with their procedure lists and fields, and
-    the publicized list; return the agency IDs synced. Agencies are given by portal ID or by code
-    (``H04`` or ``000.00.00.H04``); none given means every agency the portal lists. Any failure
-    raises: a partial landing is never transformed."""
+    cursor_for: Callable[[str], Cursor | None] = lambda scope: None,
+    publicized: bool = True,
+    workers: int = 1,
+) -> NationalExtract:
+    """Land agencies, fields, the decision listing of each agency (or of all of them at once),
+    the procedure lists and fields of each new or changed decision, and the publicized list.
+
+    Agencies are given by portal ID or by code (``H04`` or ``000.00.00.H04``); none given means
+    the whole listing. Decisions are fetched by ``workers`` threads. Any failure raises: a
+    partial landing is never transformed."""
     agencies = portal.call("get_list_agency_service_v2")
     landing.write("national_agencies", agencies)
     landing.write("national_fields", portal.call("procedure_get_list_field_service_v2"))
-    agency_ids = list(agency_ids or [])
+    scopes = list(agency_ids or [])
     if agency_codes:
         by_code = {normalize_agency_code(a["CODE"]): a["ID"] for a in agencies.data}
         missing = [c for c in agency_codes if normalize_agency_code(c) not in by_code]
@@ -130,21 +162,68 @@ def extract_national(
                 agencies.params,
                 f"no agency with code {', '.join(missing)}",
             )
-        agency_ids += [by_code[normalize_agency_code(c)] for c in agency_codes]
-    if not agency_ids:
-        agency_ids = [a["ID"] for a in agencies.data]
-    for agency_id in agency_ids:
-        for page in portal.decision_pages(agency_id):
-            landing.write("national_decisions", page)
-            for row in page.data:
-                for kind in PROCEDURE_LIST_SERVICES:
-                    for list_page in portal.procedure_pages(kind, row["ID"]):
-                        landing.write(f"national_procedures_{kind}", list_page)
-                landing.write(
-                    "national_decision_fields",
-                    portal.call("get_fields_by_dp_id_services_v2", id=int(row["ID"])),
-                )
-    for object_type in PUBLICIZED_OBJECT_TYPES:
-        for page in portal.publicized_pages(object_type):
-            landing.write("national_publicized", page)
-    return agency_ids
+        scopes += [by_code[normalize_agency_code(c)] for c in agency_codes]
+    result = NationalExtract(scopes or [ALL_AGENCIES])
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        for scope in result.scopes:
+            pending = [
+                pool.submit(_fetch_decision, portal, landing, decision_id)
+                for decision_id in _listing(portal, landing, scope, cursor_for(scope), result)
+            ]
+            for future in progress(
+                as_completed(pending), len(pending), f"decisions of agency {scope}"
+            ):
+                future.result()  # the first failure fails the run
+    if publicized:
+        for object_type in PUBLICIZED_OBJECT_TYPES:
+            for page in portal.publicized_pages(object_type):
+                landing.write("national_publicized", page)
+    return result
+
+
+def _listing(portal, landing, scope: str, cursor: Cursor | None, result) -> list[str]:
+    """Read the listing newest first; return the IDs whose lists must be fetched."""
+    wanted = []
+    for page in portal.decision_pages(scope):
+        landing.write("national_decisions", page)
+        rows = page.data
+        result.decisions_listed += len(rows)
+        changed = cursor.changed(rows) if cursor else [True] * len(rows)
+        wanted += [row["ID"] for row, new in zip(rows, changed, strict=True) if new]
+        if (
+            cursor
+            and cursor.cutoff
+            and not any(changed)
+            and all(_older(row, cursor.cutoff) for row in rows)
+        ):
+            log.info("agency %s: page %s holds nothing new; stopping", scope, page.params)
+            break
+    result.decisions_fetched += len(wanted)
+    return wanted
+
+
+def _older(row: dict, cutoff: date) -> bool:
+    try:
+        return datetime.strptime(row["PUBLISHING_DATE"], "%d-%m-%Y").date() < cutoff
+    except (KeyError, TypeError, ValueError):
+        return False  # an unreadable date proves nothing: keep reading
+
+
+def _fetch_decision(portal: NationalPortal, landing: Landing, decision_id: str) -> None:
+    for kind in PROCEDURE_LIST_SERVICES:
+        for page in portal.procedure_pages(kind, decision_id):
+            landing.write(f"national_procedures_{kind}", page)
+    landing.write(
+        "national_decision_fields",
+        portal.call("get_fields_by_dp_id_services_v2", id=int(decision_id)),
+    )
+
+
+def progress(items, total: int, what: str):
+    """A progress bar on a terminal, plain log lines otherwise."""
+    if sys.stderr.isatty():
+        from tqdm import tqdm
+
+        return tqdm(items, total=total, desc=what, unit="decision")
+    log.info("%s: fetching %d", what, total)
+    return items

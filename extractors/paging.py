@@ -17,6 +17,7 @@ class Page:
     rows: Callable[[Any], list[dict]]
     total: Callable[[Any, list[dict]], int]
     position: Callable[[dict], int | None] = lambda row: None  # 1-based, when the rows carry it
+    key: Callable[[dict], object] = lambda row: None  # a row's identity, to catch repeated rows
 
 
 def rest_jsp_page(total_key: str) -> Page:
@@ -25,6 +26,7 @@ def rest_jsp_page(total_key: str) -> Page:
         rows=lambda data: data,
         total=lambda data, rows: int(rows[0][total_key]) if rows else 0,
         position=lambda row: int(row["ROW_STT"]) if "ROW_STT" in row else None,
+        key=lambda row: row.get("ID") or row.get("TTHC_MA"),
     )
 
 
@@ -37,9 +39,10 @@ def paginate(
     fetch: Callable[[int], Fetched], page: Page, page_size: int, what: str
 ) -> Iterator[Fetched]:
     """Yield every page from 1 to the last one the total implies, each one checked."""
-    index, total = 1, None
+    index, total, seen = 1, None, set()
     while True:
-        fetched = _checked(fetch, index, page, page_size, total, what)
+        fetched = _checked(fetch, index, page, page_size, total, what, seen)
+        seen.update(k for k in map(page.key, page.rows(fetched.data)) if k is not None)
         if total is None:
             total = page.total(fetched.data, page.rows(fetched.data))
         yield fetched
@@ -48,7 +51,7 @@ def paginate(
         index += 1
 
 
-def _checked(fetch, index, page: Page, size: int, total: int | None, what: str) -> Fetched:
+def _checked(fetch, index, page: Page, size, total, what, seen: set) -> Fetched:
     problem = ""
     for _ in range(2):
         fetched = fetch(index)
@@ -72,6 +75,8 @@ def _checked(fetch, index, page: Page, size: int, total: int | None, what: str) 
             p is not None and p != (index - 1) * size + i + 1 for i, p in enumerate(positions)
         ):
             problem = f"page {index} rows are not numbered {(index - 1) * size + 1}.. (ROW_STT)"
+        elif repeated := [k for k in map(page.key, rows) if k is not None and k in seen]:
+            problem = f"page {index} repeats rows of earlier pages ({repeated[:3]})"
         else:
             return fetched
     raise ExtractError(what, fetched.params, problem)

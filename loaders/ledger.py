@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pandas as pd
 from sqlalchemy import Connection, Engine, and_, delete, insert, select, update
 
-from loaders.schema import quarantine, run_ledger, validation_results
+from loaders.schema import quarantine, run_ledger, sync_watermarks, validation_results
 
 
 def now() -> datetime:
@@ -124,3 +124,31 @@ def latest_run_id(conn: Connection, kinds: tuple[str, ...] | None = None) -> str
     if kinds:
         query = query.where(run_ledger.c.kind.in_(kinds))
     return conn.scalar(query)
+
+
+def watermark(conn: Connection, source: str, scope: str) -> date | None:
+    return conn.scalar(
+        select(sync_watermarks.c.watermark).where(
+            sync_watermarks.c.source == source, sync_watermarks.c.scope == scope
+        )
+    )
+
+
+def advance_watermark(conn: Connection, source: str, scope: str, value: date, run_id: str) -> None:
+    """Move a watermark forward (never back), inside the caller's transaction."""
+    current = watermark(conn, source, scope)
+    if current is None:
+        conn.execute(
+            insert(sync_watermarks).values(
+                source=source, scope=scope, watermark=value, run_id=run_id, updated_at=now()
+            )
+        )
+    elif value > current:
+        conn.execute(
+            update(sync_watermarks)
+            .where(
+                sync_watermarks.c.source == source,
+                sync_watermarks.c.scope == scope,
+            )
+            .values(watermark=value, run_id=run_id, updated_at=now())
+        )

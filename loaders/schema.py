@@ -202,6 +202,17 @@ run_ledger = Table(
     Index("ix_run_ledger_kind_started", "kind", "started_at"),
 )
 
+sync_watermarks = Table(
+    "sync_watermarks",
+    metadata,
+    # e.g. ("national_decisions", "agency:382005") or ("national_decisions", "agency:-1")
+    Column("source", String(60), primary_key=True),
+    Column("scope", String(100), primary_key=True),
+    Column("watermark", Date, nullable=False),  # newest PUBLISHING_DATE committed
+    Column("run_id", String(64), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
 quarantine = Table(
     "quarantine",
     metadata,

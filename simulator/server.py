@@ -3,8 +3,8 @@
 ``AMOUNT``/``TOTAL_RECORDS`` and ``ROW_STT`` on every row, ``recordPerPage``/``pageIndex`` paging),
 plus two endpoints of our own design for a province feed and Form 06 statistics (docs/sources.md).
 
-Faults can be switched on to exercise the extractors: every Nth request fails with a status, one
-service always fails, or answers are slowed down.
+Faults are switched on per service (``FaultRule``): error statuses with or without Retry-After,
+latency, truncated bodies, short or repeated pages, for the first N requests or every Nth one.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ import unicodedata
 from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from itertools import count
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -28,12 +27,65 @@ PROCEDURE_LISTS = {
 
 
 @dataclass
+class FaultRule:
+    """One misbehaviour, for requests to ``service`` (a rest.jsp service, ``feed``, ``stats`` or
+    ``*``). It applies to the first ``first_n`` matching requests, or to every ``every_nth`` one,
+    or, with neither set, to all of them."""
+
+    service: str = "*"
+    status: int | None = None  # answer this HTTP status instead of the data
+    retry_after: int | None = None  # with a status: the Retry-After header, in seconds
+    delay_s: float = 0.0  # answer this much later (beyond a client timeout: a timeout)
+    truncate: bool = False  # cut the body short: not JSON any more
+    short_page: bool = False  # drop the last row of the page
+    repeat_page: bool = False  # answer page 1 whatever page was asked
+    first_n: int = 0
+    every_nth: int = 0
+
+    @classmethod
+    def parse(cls, spec: str) -> FaultRule:
+        """``service=get_procedures_by_dp_id_service_v2,status=503,first_n=2`` and the like."""
+        kwargs: dict[str, object] = {}
+        for part in filter(None, spec.split(",")):
+            key, _, value = part.partition("=")
+            kind = cls.__dataclass_fields__[key.strip()].type
+            value = value.strip()
+            if "bool" in kind:
+                kwargs[key.strip()] = value.lower() in ("1", "true", "yes", "")
+            elif "float" in kind:
+                kwargs[key.strip()] = float(value)
+            elif "int" in kind:
+                kwargs[key.strip()] = int(value)
+            else:
+                kwargs[key.strip()] = value
+        return cls(**kwargs)
+
+
 class Faults:
-    every_nth: int = 0  # every Nth request answers ``status`` (0 = never)
-    status: int = 503
-    failing_service: str | None = None  # a rest.jsp service (or "feed"/"stats") that always fails
-    delay_s: float = 0.0
-    short_page_service: str | None = None  # this rest.jsp service drops the last row of a page
+    """The fault rules in force, with a request counter per rule."""
+
+    def __init__(self, *rules: FaultRule) -> None:
+        self.rules = list(rules)
+        self._counts = [0] * len(self.rules)
+        self._lock = threading.Lock()
+
+    def active(self, service: str) -> list[FaultRule]:
+        active = []
+        with self._lock:
+            for i, rule in enumerate(self.rules):
+                if rule.service not in ("*", service):
+                    continue
+                self._counts[i] += 1
+                n = self._counts[i]
+                if rule.first_n:
+                    applies = n <= rule.first_n
+                elif rule.every_nth:
+                    applies = n % rule.every_nth == 0
+                else:
+                    applies = True
+                if applies:
+                    active.append(rule)
+        return active
 
 
 class Dataset:
@@ -73,8 +125,8 @@ class PortalSimulator:
     def __init__(self, data_dir: Path, faults: Faults | None = None) -> None:
         self.data = Dataset(Path(data_dir))
         self.faults = faults or Faults()
-        self._requests = count(1)
         self.requests = 0
+        self._lock = threading.Lock()
 
     # --- rest.jsp services -------------------------------------------------------------------
     def rest(self, params: dict) -> list[dict]:
@@ -151,17 +203,9 @@ class PortalSimulator:
             "rows": _page(rows, per_page, page),
         }
 
-    # --- faults ------------------------------------------------------------------------------
-    def injected_status(self, service: str) -> int | None:
-        n = next(self._requests)
-        self.requests = n
-        if self.faults.delay_s:
-            time.sleep(self.faults.delay_s)
-        if self.faults.failing_service and service == self.faults.failing_service:
-            return 500
-        if self.faults.every_nth and n % self.faults.every_nth == 0:
-            return self.faults.status
-        return None
+    def count_request(self) -> None:
+        with self._lock:
+            self.requests += 1
 
 
 def make_handler(sim: PortalSimulator) -> type[BaseHTTPRequestHandler]:
@@ -179,8 +223,38 @@ def make_handler(sim: PortalSimulator) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(body)
 
-        def _fail(self, status: int) -> None:
-            self._send(status, {"error": HTTPStatus(status).phrase})
+        def _fail(self, status: int, retry_after: int | None = None) -> None:
+            body = json.dumps({"error": HTTPStatus(status).phrase}).encode("utf-8")
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json; charset=UTF-8")
+            self.send_header("Content-Length", str(len(body)))
+            if retry_after is not None:
+                self.send_header("Retry-After", str(retry_after))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def _answer(self, service: str, produce) -> None:
+            """Apply the faults in force for ``service``, then send what ``produce`` makes."""
+            sim.count_request()
+            rules = sim.faults.active(service)
+            time.sleep(sum(r.delay_s for r in rules))
+            for rule in rules:
+                if rule.status:
+                    return self._fail(rule.status, rule.retry_after)
+            try:
+                status, payload = produce(any(r.repeat_page for r in rules))
+            except LookupError as exc:
+                return self._send(404 if service in ("feed", "stats") else 400, {"error": str(exc)})
+            if any(r.short_page for r in rules) and isinstance(payload, list) and payload:
+                payload = payload[:-1]
+            body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+            if any(r.truncate for r in rules):
+                body = body[: len(body) // 2]
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json; charset=UTF-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
 
         def do_POST(self) -> None:  # noqa: N802 - http.server's naming
             url = urlsplit(self.path)
@@ -192,15 +266,12 @@ def make_handler(sim: PortalSimulator) -> type[BaseHTTPRequestHandler]:
                 params = json.loads(form["params"][0])
             except (KeyError, ValueError):
                 return self._send(400, {"error": "form field 'params' must hold a JSON object"})
-            if status := sim.injected_status(params.get("service", "")):
-                return self._fail(status)
-            try:
-                rows = sim.rest(params)
-            except LookupError as exc:
-                return self._send(400, {"error": str(exc)})
-            if sim.faults.short_page_service == params.get("service") and rows:
-                rows = rows[:-1]
-            self._send(200, rows)
+
+            def produce(repeat_page: bool):
+                asked = {**params, "pageIndex": 1, "p_Page_Index": 1} if repeat_page else params
+                return 200, sim.rest(asked)
+
+            self._answer(params.get("service", ""), produce)
 
         def do_GET(self) -> None:  # noqa: N802
             url = urlsplit(self.path)
@@ -212,19 +283,18 @@ def make_handler(sim: PortalSimulator) -> type[BaseHTTPRequestHandler]:
             kind = {"decisions": "feed", "dossier-stats": "stats"}.get(resource)
             if kind is None:
                 return self._fail(404)
-            if status := sim.injected_status(kind):
-                return self._fail(status)
             try:
                 page, per_page = int(query.get("page", 1)), int(query.get("per_page", 50))
-                if kind == "feed":
-                    payload = sim.province_decisions(province, page, per_page)
-                else:
-                    payload = sim.dossier_stats(province, query.get("period", ""), page, per_page)
             except ValueError:
                 return self._send(400, {"error": "page and per_page must be integers"})
-            except LookupError as exc:
-                return self._send(404, {"error": str(exc)})
-            self._send(200, payload)
+
+            def produce(repeat_page: bool):
+                asked = 1 if repeat_page else page
+                if kind == "feed":
+                    return 200, sim.province_decisions(province, asked, per_page)
+                return 200, sim.dossier_stats(province, query.get("period", ""), asked, per_page)
+
+            self._answer(kind, produce)
 
     return Handler
 

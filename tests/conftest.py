@@ -41,14 +41,13 @@ def simulator():
 def make_settings(home: Path, url: str, mirror_url: str = "", **extra):
     from tthc.settings import Settings
 
+    defaults = {"http_backoff_s": 0.01, "http_retries": 2, "national_rate_limit_per_s": 0}
     return Settings(
         home=home,
         province_feed_url=url,
         national_portal_url=url,
         mirror_url=mirror_url,
-        http_backoff_s=0.01,
-        http_retries=2,
-        **extra,
+        **{**defaults, **extra},
     )
 
 

@@ -98,6 +98,7 @@ def test_the_three_dags_run_end_to_end(tmp_path, simulator, monkeypatch, dagbag)
     monkeypatch.setenv("TTHC_HOME", str(tmp_path))
     monkeypatch.setenv("TTHC_PROVINCE_FEED_URL", simulator.url)
     monkeypatch.setenv("TTHC_NATIONAL_PORTAL_URL", simulator.url)
+    monkeypatch.setenv("TTHC_NATIONAL_RATE_LIMIT_PER_S", "0")
     get_settings.cache_clear()
     try:
         settings = get_settings()

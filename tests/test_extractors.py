@@ -8,7 +8,7 @@ from extractors.http import ExtractError, HttpClient
 from extractors.landing import Landing
 from extractors.national_portal import NationalPortal, extract_national
 from extractors.province_feed import extract_province_feed
-from simulator.server import Faults, SimulatorServer
+from simulator.server import FaultRule, Faults, SimulatorServer
 from tests.conftest import DATASET
 
 
@@ -17,7 +17,7 @@ def client(**kw) -> HttpClient:
 
 
 def test_transient_5xx_are_retried_and_nothing_is_lost(tmp_path):
-    with SimulatorServer(DATASET, faults=Faults(every_nth=3, status=503)) as server:
+    with SimulatorServer(DATASET, faults=Faults(FaultRule(status=503, every_nth=3))) as server:
         http = client()
         landing = Landing(tmp_path)
         extract_province_feed(http, server.url, "06", landing, page_size=4)
@@ -29,7 +29,7 @@ def test_transient_5xx_are_retried_and_nothing_is_lost(tmp_path):
 
 
 def test_a_failing_service_fails_the_run_naming_service_params_and_status(tmp_path):
-    faults = Faults(failing_service="get_rescinded_procedures_by_dp_id_service_v2")
+    faults = Faults(FaultRule("get_rescinded_procedures_by_dp_id_service_v2", status=500))
     with SimulatorServer(DATASET, faults=faults) as server:
         portal = NationalPortal(client(retries=1), server.url, server.url, page_size=10)
         with pytest.raises(ExtractError) as failure:
@@ -40,7 +40,7 @@ def test_a_failing_service_fails_the_run_naming_service_params_and_status(tmp_pa
 
 
 def test_a_short_page_is_detected(tmp_path):
-    faults = Faults(short_page_service="decision_publishment_advanced_search_service_v2")
+    faults = Faults(FaultRule("decision_publishment_advanced_search_service_v2", short_page=True))
     with SimulatorServer(DATASET, faults=faults) as server:
         portal = NationalPortal(client(), server.url, server.url, page_size=5)
         with pytest.raises(ExtractError, match="rows, the total"):
@@ -56,6 +56,8 @@ def test_connection_errors_are_retried_then_fail(tmp_path):
 
 def test_agencies_are_found_by_code_with_or_without_prefix(tmp_path, simulator):
     portal = NationalPortal(client(), simulator.url, simulator.url, page_size=50)
-    assert extract_national(portal, Landing(tmp_path / "a"), agency_codes=["H04"]) == ["382005"]
+    assert extract_national(portal, Landing(tmp_path / "a"), agency_codes=["H04"]).scopes == [
+        "382005"
+    ]
     with pytest.raises(ExtractError, match="no agency with code H99"):
         extract_national(portal, Landing(tmp_path / "b"), agency_codes=["H99"])

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from loaders.db import make_engine, upgrade
 from loaders.schema import quarantine, run_ledger
 from reconcile.quarterly import quarterly_report
-from simulator.server import Faults, SimulatorServer
+from simulator.server import FaultRule, Faults, SimulatorServer
 from tests.conftest import DATASET, SEED_FIGURES, make_settings
 from tthc import pipeline
 from tthc.reports import mirror_stats, validation_report
@@ -104,7 +104,7 @@ def test_a_failing_source_fails_the_run_and_leaves_the_mirror_as_it_was(
         sync_all(make_settings(tmp_path, good.url, mirror_url))
     with engine.connect() as conn:
         before = mirror_stats(conn)
-    faults = Faults(failing_service="get_rescinded_procedures_by_dp_id_service_v2")
+    faults = Faults(FaultRule("get_rescinded_procedures_by_dp_id_service_v2", status=500))
     with SimulatorServer(DATASET, faults=faults) as bad:
         result = pipeline.sync(
             make_settings(tmp_path, bad.url, mirror_url),
@@ -156,6 +156,7 @@ def test_cli_prints_the_run_summary_contract(tmp_path, simulator, monkeypatch, c
     monkeypatch.setenv("TTHC_HOME", str(tmp_path))
     monkeypatch.setenv("TTHC_PROVINCE_FEED_URL", simulator.url)
     monkeypatch.setenv("TTHC_NATIONAL_PORTAL_URL", simulator.url)
+    monkeypatch.setenv("TTHC_NATIONAL_RATE_LIMIT_PER_S", "0")
     get_settings.cache_clear()
     try:
         assert main(["db", "upgrade"]) == 0

@@ -65,6 +65,8 @@ def cmd_sync(args, settings: Settings) -> int:
         province=province,
         period=getattr(args, "period", None),
         agency_ids=getattr(args, "agency_id", None),
+        full=getattr(args, "full", False),
+        since=getattr(args, "since", None),
     )
     return _print_summary(pipeline.sync(settings, run), args.json)
 
@@ -136,14 +138,9 @@ def cmd_mirror_stats(args, settings: Settings) -> int:
 
 
 def cmd_simulator_serve(args, settings: Settings) -> int:
-    from simulator.server import Faults, SimulatorServer
+    from simulator.server import FaultRule, Faults, SimulatorServer
 
-    faults = Faults(
-        every_nth=args.fail_every,
-        status=args.fail_status,
-        failing_service=args.fail_service,
-        delay_s=args.delay,
-    )
+    faults = Faults(*[FaultRule.parse(spec) for spec in args.fault or []])
     server = SimulatorServer(Path(args.data), host=args.host, port=args.port, faults=faults)
     print(f"portal simulator serving {args.data} at {server.url} (Ctrl-C to stop)", flush=True)
     try:
@@ -181,6 +178,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--agency-id",
         action="append",
         help="portal agency ID (repeatable; default: every agency the portal lists)",
+    )
+    nat.add_argument("--since", help="read the listing back to this date (YYYY-MM-DD)")
+    nat.add_argument(
+        "--full",
+        action="store_true",
+        help="read every page and every decision's lists (writes nothing for unchanged rows)",
     )
     stats = sync.add_parser("dossier-stats", help="Form 06 dossier statistics")
     stats.add_argument("--province")
@@ -225,12 +228,14 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--data", required=True, help="dataset folder (e.g. data/bac-kan-2020-q2)")
     serve.add_argument("--host", default="127.0.0.1", help="bind address (default: loopback)")
     serve.add_argument("--port", type=int, default=8765)
-    serve.add_argument("--fail-every", type=int, default=0, help="fail every Nth request")
-    serve.add_argument("--fail-status", type=int, default=503)
     serve.add_argument(
-        "--fail-service", help="a rest.jsp service (or feed/stats) that always fails"
+        "--fault",
+        action="append",
+        metavar="SPEC",
+        help="a fault rule (repeatable), e.g. 'service=*,status=503,every_nth=3' or "
+        "'service=get_procedures_by_dp_id_service_v2,truncate=true,first_n=2'; keys: service, "
+        "status, retry_after, delay_s, truncate, short_page, repeat_page, first_n, every_nth",
     )
-    serve.add_argument("--delay", type=float, default=0.0, help="seconds added to each answer")
     serve.set_defaults(func=cmd_simulator_serve)
 
     demo = sub.add_parser("demo", help="what `make run` does: the three DAGs against the simulator")

@@ -64,7 +64,11 @@ def run_demo(data: Path, province: str, period: str) -> int:
     migrate_airflow(env)
     with SimulatorServer(data) as server:
         print(f"portal simulator at {server.url} serving {data}", flush=True)
-        os.environ.update(TTHC_PROVINCE_FEED_URL=server.url, TTHC_NATIONAL_PORTAL_URL=server.url)
+        os.environ.update(
+            TTHC_PROVINCE_FEED_URL=server.url,
+            TTHC_NATIONAL_PORTAL_URL=server.url,
+            TTHC_NATIONAL_RATE_LIMIT_PER_S="0",  # our own simulator: no need to be polite
+        )
         get_settings.cache_clear()
         from loaders.db import make_engine, upgrade
 

@@ -11,16 +11,22 @@ import json
 import logging
 import uuid
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Table
+from sqlalchemy import Table, select
 
 from extractors.http import HttpClient
 from extractors.landing import Landing
-from extractors.national_portal import PROCEDURE_LIST_SERVICES, NationalPortal, extract_national
+from extractors.national_portal import (
+    ALL_AGENCIES,
+    PROCEDURE_LIST_SERVICES,
+    Cursor,
+    NationalPortal,
+    extract_national,
+)
 from extractors.province_feed import extract_dossier_stats, extract_province_feed
 from loaders import ledger, schema
 from loaders.db import make_engine
@@ -83,6 +89,10 @@ class RunRef:
     period: str | None = None
     agency_ids: list[str] = field(default_factory=list)
     orchestrator_run_id: str | None = None
+    full: bool = False  # national listing: read every page and every decision's lists
+    since: str | None = None  # national listing: stop at pages older than this (YYYY-MM-DD)
+    scopes: list[str] = field(default_factory=list)  # agency IDs read, "-1" = all; set by extract
+    requests: int = 0  # HTTP requests the extract step sent
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -103,9 +113,13 @@ def new_run(
     period: str | None = None,
     agency_ids: list[str] | None = None,
     orchestrator_run_id: str | None = None,
+    full: bool = False,
+    since: str | None = None,
 ) -> RunRef:
     if kind not in KIND_DATASETS:
         raise ValueError(f"unknown run kind {kind!r}")
+    if since:
+        date.fromisoformat(since)  # fail now, not after the first requests
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     return RunRef(
         f"{stamp}-{kind}-{uuid.uuid4().hex[:8]}",
@@ -114,6 +128,8 @@ def new_run(
         period,
         list(agency_ids or []),
         orchestrator_run_id,
+        full,
+        since,
     )
 
 
@@ -123,7 +139,42 @@ def _client(settings: Settings) -> HttpClient:
         retries=settings.http_retries,
         backoff_s=settings.http_backoff_s,
         backoff_max_s=settings.http_backoff_max_s,
+        rate_limit_per_s=settings.national_rate_limit_per_s or None,
+        pool_size=max(8, settings.national_workers),
     )
+
+
+def hashed(name: str, df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with the content hash the mirror compares, over the dataset's content columns."""
+    table = DATASETS[name].table
+    content = [c.name for c in table.columns if c.name in df.columns and c.name not in TRACKING]
+    return with_content_hash(df, content)
+
+
+def _cursor(settings: Settings, scope: str, since: str | None) -> Cursor:
+    """The mirror's side of an incremental listing pass: its watermark, and which rows differ."""
+    engine = make_engine(settings.mirror_url)
+    table = schema.national_decisions
+    with engine.connect() as conn:
+        mark = ledger.watermark(conn, "national_decisions", f"agency:{scope}")
+    lookback = timedelta(days=settings.national_lookback_days)
+    cutoff = date.fromisoformat(since) if since else (mark - lookback if mark else None)
+
+    def changed(rows: list[dict]) -> list[bool]:
+        df = hashed("national_decisions", national.national_decisions([("listing", {}, rows)]))
+        with engine.connect() as conn:
+            known = dict(
+                conn.execute(
+                    select(table.c.decision_id, table.c.content_hash).where(
+                        table.c.decision_id.in_(df["decision_id"].dropna().tolist())
+                    )
+                ).all()
+            )
+        return [
+            known.get(i) != h for i, h in zip(df["decision_id"], df["content_hash"], strict=True)
+        ]
+
+    return Cursor(changed, cutoff)
 
 
 # --- extract -------------------------------------------------------------------------------------
@@ -150,7 +201,19 @@ def extract(settings: Settings, run: RunRef) -> RunRef:
                 if run.kind == "publications"
                 else None
             )
-            run.agency_ids = extract_national(portal, landing, run.agency_ids or None, codes)
+            result = extract_national(
+                portal,
+                landing,
+                run.agency_ids or None,
+                codes,
+                cursor_for=(lambda scope: None)
+                if run.full
+                else lambda scope: _cursor(settings, scope, run.since),
+                # Reconciliation needs the publicized list; a national pass takes it when full.
+                publicized=run.kind == "publications" or run.full,
+                workers=settings.national_workers,
+            )
+            run.scopes = result.scopes
         if run.kind == "dossier-stats":
             if not run.period:
                 raise ValueError("a dossier-stats run needs a period (YYYY-Qn)")
@@ -164,6 +227,7 @@ def extract(settings: Settings, run: RunRef) -> RunRef:
             )
     finally:
         client.close()
+        run.requests = client.requests_sent
         log.info("%s: %d requests", run.run_id, client.requests_sent)
     return run
 
@@ -218,13 +282,9 @@ def transform(settings: Settings, run: RunRef) -> RunRef:
     stage = _stage(settings, run)
     counts = {}
     for name, df in _tables(Landing(settings.landing_dir / run.run_id), run).items():
-        table = DATASETS[name].table
-        key = [c.name for c in table.primary_key.columns]
+        key = [c.name for c in DATASETS[name].table.primary_key.columns]
         unique, duplicates = split_duplicates(df, key)
-        content = [
-            c.name for c in table.columns if c.name in unique.columns and c.name not in TRACKING
-        ]
-        with_content_hash(unique, content).to_parquet(stage / f"{name}.transformed.parquet")
+        hashed(name, unique).to_parquet(stage / f"{name}.transformed.parquet")
         counts[name] = {"extracted": len(df), "duplicates": duplicates}
     _write_counts(stage / "transform.json", counts)
     return run
@@ -290,7 +350,20 @@ def load(settings: Settings, run: RunRef) -> dict[str, Any]:
                 quarantined=len(held),
             )
             _check_balance(name, counts[name])
+            if name == "national_decisions":
+                _advance_watermarks(conn, run, valid)
     return {name: {k: counts[name][k] for k in COUNT_KEYS} for name in KIND_DATASETS[run.kind]}
+
+
+def _advance_watermarks(conn, run: RunRef, decisions: pd.DataFrame) -> None:
+    """In the load's transaction: the watermark never runs ahead of committed data."""
+    for scope in run.scopes:
+        rows = decisions if scope == ALL_AGENCIES else decisions[decisions["agency_id"] == scope]
+        newest = rows["publishing_date"].max()
+        if pd.notna(newest):
+            ledger.advance_watermark(
+                conn, "national_decisions", f"agency:{scope}", newest.date(), run.run_id
+            )
 
 
 def _check_balance(name: str, c: dict[str, int]) -> None:
@@ -309,6 +382,7 @@ def summary(run: RunRef, datasets: dict | None, error: str | None = None) -> dic
         "run_id": run.run_id,
         "error": error,
         "datasets": datasets or {},
+        "requests": run.requests,
     }
 
 

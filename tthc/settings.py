@@ -8,7 +8,6 @@ below. In Airflow the same model is filled from Connections and Variables (see `
 from __future__ import annotations
 
 import os
-from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -53,6 +52,12 @@ class Settings(BaseSettings):
     http_backoff_s: float = 0.5
     http_backoff_max_s: float = 30.0
     page_size: int = 50
+    # The national portal: requests a second across all workers (0 = no limit), worker threads
+    # fetching decisions' lists, and how far behind the watermark an incremental pass looks
+    # again for entries the portal dated late.
+    national_rate_limit_per_s: float = 2.0
+    national_workers: int = 4
+    national_lookback_days: int = 7
 
     # Working days allowed between signing a decision and publicizing it on the national
     # database. The legal figure is not confirmed (see docs): report timeliness against this.
@@ -103,7 +108,3 @@ class Settings(BaseSettings):
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     return Settings()
-
-
-def today() -> date:
-    return date.today()

@@ -120,7 +120,7 @@ class Cursor:
     """What the mirror already knows, so an incremental pass reads only what changed.
 
     ``changed(rows)`` says which listing rows are new or differ from the mirror; the listing is
-    newest first, so reading stops after a page whose rows are all unchanged and older than
+    newest first, so reading stops after a page that ends on an unchanged row older than
     ``cutoff`` (the watermark minus a look-back, since late entries happen)."""
 
     changed: Callable[[list[dict]], list[bool]]
@@ -190,13 +190,16 @@ def _listing(portal, landing, scope: str, cursor: Cursor | None, result) -> list
         result.decisions_listed += len(rows)
         changed = cursor.changed(rows) if cursor else [True] * len(rows)
         wanted += [row["ID"] for row, new in zip(rows, changed, strict=True) if new]
+        # Newest first: once a page ends on a known row older than the cutoff, every later
+        # page is older still.
         if (
             cursor
             and cursor.cutoff
-            and not any(changed)
-            and all(_older(row, cursor.cutoff) for row in rows)
+            and rows
+            and not changed[-1]
+            and _older(rows[-1], cursor.cutoff)
         ):
-            log.info("agency %s: page %s holds nothing new; stopping", scope, page.params)
+            log.info("agency %s: reached known rows older than %s; stop", scope, cursor.cutoff)
             break
     result.decisions_fetched += len(wanted)
     return wanted

@@ -10,6 +10,7 @@ latency, truncated bodies, short or repeated pages, for the first N requests or 
 from __future__ import annotations
 
 import json
+import sys
 import threading
 import time
 import unicodedata
@@ -37,7 +38,7 @@ class FaultRule:
     retry_after: int | None = None  # with a status: the Retry-After header, in seconds
     delay_s: float = 0.0  # answer this much later (beyond a client timeout: a timeout)
     truncate: bool = False  # cut the body short: not JSON any more
-    short_page: bool = False  # drop the last row of the page
+    short_page: bool = False  # drop the last row of a page of two rows or more
     repeat_page: bool = False  # answer page 1 whatever page was asked
     first_n: int = 0
     every_nth: int = 0
@@ -245,7 +246,9 @@ def make_handler(sim: PortalSimulator) -> type[BaseHTTPRequestHandler]:
                 status, payload = produce(any(r.repeat_page for r in rules))
             except LookupError as exc:
                 return self._send(404 if service in ("feed", "stats") else 400, {"error": str(exc)})
-            if any(r.short_page for r in rules) and isinstance(payload, list) and payload:
+            # A page of one row emptied would look like an empty list, which rest.jsp cannot
+            # tell apart (it sends the total on rows only): a short page keeps a row.
+            if any(r.short_page for r in rules) and isinstance(payload, list) and len(payload) > 1:
                 payload = payload[:-1]
             body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
             if any(r.truncate for r in rules):
@@ -299,6 +302,15 @@ def make_handler(sim: PortalSimulator) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address) -> None:
+        # A client that timed out and hung up is expected under the latency faults.
+        if not isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            super().handle_error(request, client_address)
+
+
 class SimulatorServer:
     """The simulator on a socket; ``with SimulatorServer(data) as s: s.url``."""
 
@@ -306,8 +318,7 @@ class SimulatorServer:
         self, data_dir: Path, host: str = "127.0.0.1", port: int = 0, faults: Faults | None = None
     ) -> None:
         self.simulator = PortalSimulator(data_dir, faults)
-        self.httpd = ThreadingHTTPServer((host, port), make_handler(self.simulator))
-        self.httpd.daemon_threads = True
+        self.httpd = _QuietServer((host, port), make_handler(self.simulator))
         self._thread: threading.Thread | None = None
 
     @property

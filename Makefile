@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test lint dataset clean
+.PHONY: run test lint dataset bench-national clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,10 @@ lint: $(INSTALLED)
 ## dataset: write the bundled sample dataset again (byte-for-byte the same)
 dataset: $(INSTALLED)
 	$(BIN)/python -m simulator.dataset data/bac-kan-2020-q2
+
+## bench-national: full backfill and incremental run against the simulator, 1,000 and 23,039 decisions
+bench-national: $(INSTALLED)
+	$(BIN)/python -m bench.national_sync
 
 clean:
 	rm -rf var

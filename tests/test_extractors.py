@@ -61,3 +61,29 @@ def test_agencies_are_found_by_code_with_or_without_prefix(tmp_path, simulator):
     ]
     with pytest.raises(ExtractError, match="no agency with code H99"):
         extract_national(portal, Landing(tmp_path / "b"), agency_codes=["H99"])
+
+
+def test_retry_after_is_honoured(tmp_path, monkeypatch):
+    import extractors.http
+
+    slept = []
+    monkeypatch.setattr(extractors.http.time, "sleep", slept.append)
+    rule = FaultRule("get_list_agency_service_v2", status=429, retry_after=3, first_n=1)
+    with SimulatorServer(DATASET, faults=Faults(rule)) as server:
+        portal = NationalPortal(client(), server.url, server.url)
+        assert portal.call("get_list_agency_service_v2").data
+    backoffs = [s for s in slept if s]  # (the simulator's own sleep(0) lands here too)
+    assert len(backoffs) == 1 and backoffs[0] >= 3
+
+
+def test_the_rate_limit_spaces_requests(monkeypatch):
+    from extractors.http import RateLimiter
+
+    clock = iter([100.0, 100.0, 100.0])
+    slept = []
+    monkeypatch.setattr("extractors.http.time.monotonic", lambda: next(clock))
+    monkeypatch.setattr("extractors.http.time.sleep", slept.append)
+    limiter = RateLimiter(4.0)
+    for _ in range(3):
+        limiter.wait()
+    assert slept == [0.25, 0.5]

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test lint dataset bench-national clean
+.PHONY: run test lint dataset bench-national bench-validation clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,10 @@ dataset: $(INSTALLED)
 ## bench-national: full backfill and incremental run against the simulator, 1,000 and 23,039 decisions
 bench-national: $(INSTALLED)
 	$(BIN)/python -m bench.national_sync
+
+## bench-validation: 1M decision-item rows through the province_items suite, against plain pandas
+bench-validation: $(INSTALLED)
+	$(BIN)/python -m bench.validation
 
 clean:
 	rm -rf var

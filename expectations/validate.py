@@ -3,7 +3,8 @@
 Severity is the suite's own ``severity`` field, so which checks are which is data, not code:
 - ``critical``: the failing rows are quarantined; the rest load;
 - ``warning``: the rows load and the failure is recorded (flagged);
-- a failing whole-table (non row-level) ``critical`` expectation stops the load.
+- a failing whole-table (non row-level) ``critical`` expectation stops the load
+  (``Validated.stopped`` says why; the pipeline raises ``ValidationStopped``).
 ``great_expectations`` is imported inside these functions only: it costs seconds to import.
 """
 
@@ -42,6 +43,7 @@ class Validated:
     valid: pd.DataFrame
     quarantined: pd.DataFrame  # the failing rows, with a ``reasons`` column
     outcomes: list[ExpectationOutcome] = field(default_factory=list)
+    stopped: str | None = None  # why nothing of the dataset may load, if a table check failed
 
     @property
     def success(self) -> bool:
@@ -59,32 +61,39 @@ def _columns(kwargs: dict[str, Any]) -> str | None:
     return ", ".join(columns) or None
 
 
+def _bounds(kwargs: dict[str, Any], params: dict[str, Any]) -> str:
+    def value(v: Any) -> Any:
+        return params.get(v["$PARAMETER"]) if isinstance(v, dict) and "$PARAMETER" in v else v
+
+    low, high = value(kwargs.get("min_value")), value(kwargs.get("max_value"))
+    return f"between {low} and {high}" if high is not None else f"at least {low}"
+
+
 class Validator:
     """One Great Expectations context for a run; Data Docs accumulate under ``docs_dir``."""
 
-    def __init__(self, docs_dir: Path) -> None:
+    def __init__(self, docs_dir: Path | None) -> None:
+        """``docs_dir=None`` validates without writing Data Docs."""
         import great_expectations as gx
 
         self.gx = gx
-        self.docs_dir = Path(docs_dir)
+        self.docs_dir = Path(docs_dir) if docs_dir else None
         self.context = gx.get_context(mode="ephemeral")
         self.context.variables.progress_bars = {"globally": False}
-        self.context.add_data_docs_site(
-            site_name="tthc",
-            site_config={
-                "class_name": "SiteBuilder",
-                "store_backend": {
-                    "class_name": "TupleFilesystemStoreBackend",
-                    "base_directory": str(self.docs_dir),
+        if self.docs_dir:
+            self.context.add_data_docs_site(
+                site_name="tthc",
+                site_config={
+                    "class_name": "SiteBuilder",
+                    "store_backend": {
+                        "class_name": "TupleFilesystemStoreBackend",
+                        "base_directory": str(self.docs_dir),
+                    },
+                    "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
                 },
-                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-            },
-        )
+            )
         self.source = self.context.data_sources.add_pandas("tthc")
-
-    @property
-    def docs_index(self) -> Path:
-        return self.docs_dir / "index.html"
+        self._checkpoints: dict[str, Any] = {}
 
     def suite(self, name: str):
         from great_expectations.expectations.expectation_configuration import (
@@ -99,11 +108,11 @@ class Validator:
             ],
         )
 
-    def validate(
-        self, dataset: str, df: pd.DataFrame, parameters: dict[str, Any] | None = None
-    ) -> Validated:
+    def _checkpoint(self, dataset: str):
+        """The dataset's suite, batch and checkpoint, made once per context."""
         gx = self.gx
-        df = df.reset_index(drop=True)
+        if dataset in self._checkpoints:
+            return self._checkpoints[dataset]
         suite = self.context.suites.add(self.suite(dataset))
         asset = self.source.add_dataframe_asset(dataset)
         definition = self.context.validation_definitions.add(
@@ -111,14 +120,23 @@ class Validator:
                 name=dataset, data=asset.add_batch_definition_whole_dataframe(dataset), suite=suite
             )
         )
-        checkpoint = self.context.checkpoints.add(
+        self._checkpoints[dataset] = self.context.checkpoints.add(
             gx.Checkpoint(
                 name=dataset,
                 validation_definitions=[definition],
-                actions=[gx.checkpoint.UpdateDataDocsAction(name="docs", site_names=["tthc"])],
+                actions=[gx.checkpoint.UpdateDataDocsAction(name="docs", site_names=["tthc"])]
+                if self.docs_dir
+                else [],
                 result_format={"result_format": "COMPLETE"},
             )
         )
+        return self._checkpoints[dataset]
+
+    def validate(
+        self, dataset: str, df: pd.DataFrame, parameters: dict[str, Any] | None = None
+    ) -> Validated:
+        df = df.reset_index(drop=True)
+        checkpoint = self._checkpoint(dataset)
         params = {
             "earliest_date": EARLIEST_DATE,
             "today": pd.Timestamp.today().normalize(),
@@ -128,7 +146,7 @@ class Validator:
         (result,) = run.run_results.values()
 
         reasons: dict[int, list[dict]] = {}
-        outcomes = []
+        outcomes, stopped = [], []
         for r in result.results:
             config = r.expectation_config
             meta = config.meta or {}
@@ -147,16 +165,19 @@ class Validator:
             if r.success or severity != "critical":
                 continue
             if r.exception_info and r.exception_info.get("raised_exception"):
-                raise ValidationStopped(
+                stopped.append(
                     f"{dataset}: {outcome.expectation} could not run: "
                     f"{r.exception_info.get('exception_message')}"
                 )
+                continue
             rows = r.result.get("unexpected_index_list")
             if rows is None:
-                raise ValidationStopped(
-                    f"{dataset}: {outcome.expectation} failed for the whole "
-                    f"table ({outcome.reason}); nothing of it was loaded"
+                stopped.append(
+                    f"{dataset}: {outcome.expectation} failed for the whole table "
+                    f"({outcome.reason}; observed {r.result.get('observed_value')}, expected "
+                    f"{_bounds(config.kwargs, params)})"
                 )
+                continue
             for index in rows:
                 index = index if isinstance(index, int) else int(next(iter(index.values())))
                 reasons.setdefault(index, []).append(
@@ -170,5 +191,9 @@ class Validator:
         quarantined = df[bad].copy()
         quarantined["reasons"] = [reasons[i] for i in quarantined.index]
         return Validated(
-            dataset, df[~bad].reset_index(drop=True), quarantined.reset_index(drop=True), outcomes
+            dataset,
+            df[~bad].reset_index(drop=True),
+            quarantined.reset_index(drop=True),
+            outcomes,
+            "; ".join(stopped) or None,
         )

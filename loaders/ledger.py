@@ -152,3 +152,18 @@ def advance_watermark(conn: Connection, source: str, scope: str, value: date, ru
             )
             .values(watermark=value, run_id=run_id, updated_at=now())
         )
+
+
+def last_extracted(conn: Connection, kind: str, scope: str) -> dict[str, int]:
+    """Rows extracted per dataset by the last successful run of the same kind and scope."""
+    summary = conn.scalar(
+        select(run_ledger.c.summary)
+        .where(
+            run_ledger.c.kind == kind, run_ledger.c.scope == scope, run_ledger.c.status == "success"
+        )
+        .order_by(run_ledger.c.started_at.desc())
+        .limit(1)
+    )
+    if not summary:
+        return {}
+    return {name: c["extracted"] for name, c in json.loads(summary)["datasets"].items()}

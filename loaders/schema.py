@@ -57,6 +57,7 @@ province_items = Table(
     Column("item_key", String(600), primary_key=True),
     Column("item_no", Integer),
     Column("procedure_code", String(40)),
+    Column("local_service_code", String(60)),  # when the annex gave one
     Column("procedure_name", Text, nullable=False),
     Column("name_key", Text, nullable=False),
     Column("field", Text),

@@ -117,17 +117,9 @@ def to_html(report: dict[str, Any]) -> str:
         )
     unmatched = _table(rec["unmatched_national"], UNMATCHED_COLUMNS)
     runs = ", ".join(escape(r) for r in report["sources"]["runs"])
-    return f"""<!doctype html>
-<html lang="vi"><head><meta charset="utf-8"><title>{escape(title)}</title>
-<style>
-body {{ font-family: system-ui, sans-serif; margin: 2rem; color: #222; }}
-table {{ border-collapse: collapse; margin: .5rem 0 1.5rem; font-size: 13px; }}
-th, td {{ border: 1px solid #ccc; padding: 3px 6px; text-align: left; vertical-align: top; }}
-td.num {{ text-align: right; font-variant-numeric: tabular-nums; }}
-.bar {{ fill: #2a6fb0; }} summary {{ cursor: pointer; font-weight: 600; margin: .4rem 0; }}
-@media print {{ details {{ display: block; }} details > * {{ display: block; }} }}
-</style></head><body>
-<h1>{escape(title)}</h1>
+    return _page(
+        title,
+        f"""
 <p>Period {escape(report["period_start"])} to {escape(report["period_end"])}; reconciliation as
 of {escape(report["as_of"])}; publicizing deadline {rec["deadline_working_days"]} working days
 after signing.</p>
@@ -136,9 +128,85 @@ after signing.</p>
 {"".join(sections)}
 <h2>Publicized with no province decision found ({len(rec["unmatched_national"])})</h2>
 {unmatched}
-<h2>Sources</h2><p>Runs: {runs}</p>
-</body></html>
+<h2>Sources</h2><p>Runs: {runs}</p>""",
+    )
+
+
+_CSS = """
+body { font-family: system-ui, sans-serif; margin: 2rem; color: #222; }
+table { border-collapse: collapse; margin: .5rem 0 1.5rem; font-size: 13px; }
+th, td { border: 1px solid #ccc; padding: 3px 6px; text-align: left; vertical-align: top; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+.bar { fill: #2a6fb0; } summary { cursor: pointer; font-weight: 600; margin: .4rem 0; }
+.ok { color: #1b7a2f; } .failed { color: #b3261e; font-weight: 600; } .warning { color: #8a5a00; }
+pre { white-space: pre-wrap; margin: 0; font-size: 12px; }
+@media print { details { display: block; } details > * { display: block; } }
 """
+
+
+def _page(title: str, body: str) -> str:
+    return (
+        f'<!doctype html>\n<html lang="vi"><head><meta charset="utf-8">'
+        f"<title>{escape(title)}</title><style>{_CSS}</style></head><body>"
+        f"<h1>{escape(title)}</h1>{body}\n</body></html>\n"
+    )
+
+
+def _reason(reason: dict[str, Any]) -> str:
+    return escape(f"{reason['expectation']}: {reason['reason']}")
+
+
+def validation_html(report: dict[str, Any], data_docs_href: str | None) -> str:
+    """The auditors' page for one run: what was checked, what failed, what was held back."""
+    suites = []
+    for suite in report["suites"]:
+        failed = [r for r in suite["results"] if not r["success"]]
+        status = "ok" if suite["success"] else "failed"
+        rows = "".join(
+            f"<tr><td>{escape(r['expectation'])}</td><td>{escape(r['column'] or '')}</td>"
+            f"<td class='{'warning' if r['severity'] == 'warning' else ''}'>"
+            f"{escape(r['severity'])}</td>"
+            f"<td class='{'ok' if r['success'] else 'failed'}'>"
+            f"{'passed' if r['success'] else 'failed'}</td>"
+            f"<td class='num'>{r['unexpected_count']:,} / {r['element_count']:,}</td>"
+            f"<td>{escape(r['reason'] or '')}</td></tr>"
+            for r in suite["results"]
+        )
+        suites.append(
+            f"<details{' open' if failed else ''}><summary>{escape(suite['name'])}: "
+            f"<span class='{status}'>{status}</span> ({len(suite['results'])} expectations, "
+            f"{len(failed)} not met)</summary><table><thead><tr><th>expectation</th>"
+            f"<th>column</th><th>severity</th><th>result</th><th>rows failing / checked</th>"
+            f"<th>what it checks</th></tr></thead><tbody>{rows}</tbody></table></details>"
+        )
+    held = []
+    for dataset, q in report["quarantined"].items():
+        rows = "".join(
+            f"<tr><td>{escape(i['row_key'])}</td><td>{escape(i['source_ref'])}</td>"
+            f"<td>{'<br>'.join(_reason(r) for r in i['reasons'])}</td>"
+            f"<td><pre>{escape(json.dumps(i['row'], ensure_ascii=False, indent=1))}</pre>"
+            f"</td></tr>"
+            for i in q["items"]
+        )
+        held.append(
+            f"<h3>{escape(dataset)} ({q['rows']})</h3><table><thead><tr><th>row</th>"
+            f"<th>source</th><th>expectations failed</th><th>row as received</th></tr></thead>"
+            f"<tbody>{rows}</tbody></table>"
+        )
+    docs = (
+        f'<p><a id="data-docs" href="{escape(data_docs_href)}">Great Expectations Data Docs '
+        f"for this run</a></p>"
+        if data_docs_href
+        else "<p>No Data Docs were written.</p>"
+    )
+    return _page(
+        f"Validation of run {report['run_id']}",
+        f"""
+{docs}
+<h2>Suites</h2>{"".join(suites)}
+<h2>Rows held back in quarantine</h2>
+{"".join(held) or "<p>None.</p>"}""",
+    )
 
 
 WRITERS = {"json": to_json, "html": to_html, "csv": to_csv, "xlsx": to_xlsx}

@@ -190,3 +190,10 @@ def test_periods_and_working_days():
     assert add_working_days(date(2020, 1, 22), 1) > date(2020, 1, 29)
     assert working_days_between(date(2020, 4, 3), date(2020, 4, 10)) == 5
     assert working_days_between(date(2020, 4, 10), date(2020, 4, 3)) == 0
+
+
+def test_local_service_codes_give_the_procedure_code_and_are_kept():
+    df = province_items(_feed(_item(1, "1.001612.000.00.00.H01"), _item(2, "TS_MN.000.00.00.H22")))
+    assert df["procedure_code"].tolist() == ["1.001612", "TS_MN.000.00.00.H22"]
+    assert df["local_service_code"][0] == "1.001612.000.00.00.H01"
+    assert pd.isna(df["local_service_code"][1])

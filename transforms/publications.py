@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from transforms.codes import decision_number_column
+from transforms.codes import LOCAL_SERVICE_CODE, decision_number_column
 from transforms.dates import ANNEX_FORMAT, parse_dates
 from transforms.frames import records_frame
 from transforms.text import clean_column, key_column, match_key
@@ -88,7 +88,10 @@ def province_items(pages: Feed) -> pd.DataFrame:
             "action",
         ],
     )
-    code = clean_column(raw["procedure_code"])
+    given = clean_column(raw["procedure_code"])
+    # Annexes sometimes give the local service code (1.001612.000.00.00.H01) for the procedure's.
+    local = given.where(given.str.match(LOCAL_SERVICE_CODE, na=False))
+    code = given.where(local.isna(), given.str.slice(0, 8))
     name_key = key_column(raw["procedure_name"])
     return pd.DataFrame(
         {
@@ -97,6 +100,7 @@ def province_items(pages: Feed) -> pd.DataFrame:
             "item_key": code.fillna("name:" + name_key),
             "item_no": pd.to_numeric(raw["stt"], errors="coerce").astype("Int64"),
             "procedure_code": code,
+            "local_service_code": local.astype("string"),
             "procedure_name": clean_column(raw["procedure_name"]),
             "name_key": name_key,
             "field": clean_column(raw["field"]),

@@ -112,6 +112,11 @@ def cmd_report_validation(args, settings: Settings) -> int:
 
     with make_engine(settings.mirror_url).connect() as conn:
         report = validation_report(conn, settings, args.run)
+        if args.html:
+            from tthc.reports import write_validation_page
+
+            print(write_validation_page(conn, settings, report["run_id"]))
+            return 0
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=2))
     else:
@@ -212,6 +217,9 @@ def build_parser() -> argparse.ArgumentParser:
     v = report.add_parser("validation", help="a run's validation results")
     v.add_argument("--run", help="run id (default: the latest sync)")
     v.add_argument("--json", action="store_true")
+    v.add_argument(
+        "--html", action="store_true", help="write the auditors' page and print its path"
+    )
     v.set_defaults(func=cmd_report_validation)
 
     mirror = sub.add_parser("mirror", help="the mirror").add_subparsers(

@@ -291,22 +291,24 @@ def transform(settings: Settings, run: RunRef) -> RunRef:
 
 
 # --- validate ------------------------------------------------------------------------------------
-def validation_docs_dir(settings: Settings) -> Path:
-    return settings.reports_dir / "data_docs"
-
-
 def validate(settings: Settings, run: RunRef) -> RunRef:
     """Split each table into rows to load and rows to quarantine, by the suites' severities."""
-    from expectations.validate import Validator  # imports Great Expectations: seconds
+    from expectations.validate import ValidationStopped, Validator  # seconds to import
 
     stage = _stage(settings, run)
-    validator = Validator(validation_docs_dir(settings))
+    validator = Validator(settings.data_docs_dir)
+    with make_engine(settings.mirror_url).connect() as conn:
+        previous = ledger.last_extracted(conn, run.kind, run.scope)
     valid_ids: dict[str, list[str]] = {}
-    outcomes = {}
+    outcomes, stopped = {}, []
     for name in KIND_DATASETS[run.kind]:
         df = pd.read_parquet(stage / f"{name}.transformed.parquet")
-        parent = DATASETS[name].parent
-        params = {"known_decision_ids": valid_ids[parent]} if parent else None
+        params: dict[str, Any] = {
+            # A source that suddenly answers far fewer rows stops the load (whole-table check).
+            "min_rows": int(previous.get(name, 0) * settings.row_count_floor),
+        }
+        if parent := DATASETS[name].parent:
+            params["known_decision_ids"] = valid_ids[parent]
         result = validator.validate(name, df, params)
         if "decision_id" in result.valid.columns:
             valid_ids[name] = result.valid["decision_id"].astype(str).tolist()
@@ -314,19 +316,23 @@ def validate(settings: Settings, run: RunRef) -> RunRef:
         result.quarantined.assign(reasons=result.quarantined["reasons"].map(json.dumps)).to_parquet(
             stage / f"{name}.quarantined.parquet"
         )
-        outcomes[name] = [asdict(o) for o in result.outcomes]
-    (stage / "validation.json").write_text(json.dumps(outcomes, indent=1), encoding="utf-8")
+        outcomes[name] = result.outcomes
+        if result.stopped:
+            stopped.append(result.stopped)
+    # The history is kept whatever the load does next, so auditors see why a run stopped.
+    with make_engine(settings.mirror_url).begin() as conn:
+        for name, results in outcomes.items():
+            ledger.record_validation(conn, run.run_id, name, results)
+    if stopped:
+        raise ValidationStopped("; ".join(stopped) + "; nothing was loaded")
     return run
 
 
 # --- load ----------------------------------------------------------------------------------------
 def load(settings: Settings, run: RunRef) -> dict[str, Any]:
-    """Upsert the valid rows and record quarantine and validation, in one transaction."""
-    from expectations.validate import ExpectationOutcome
-
+    """Upsert the valid rows and record quarantine, in one transaction."""
     stage = _stage(settings, run)
     counts = _read_counts(stage / "transform.json")
-    outcomes = json.loads((stage / "validation.json").read_text(encoding="utf-8"))
     engine = make_engine(settings.mirror_url)
     with engine.begin() as conn:
         for name in KIND_DATASETS[run.kind]:
@@ -340,9 +346,6 @@ def load(settings: Settings, run: RunRef) -> dict[str, Any]:
             result = upsert(conn, table, rows)
             ledger.record_quarantine(conn, run.run_id, name, held)
             ledger.release_quarantine(conn, run.run_id, name, valid["row_key"].astype(str).tolist())
-            ledger.record_validation(
-                conn, run.run_id, name, [ExpectationOutcome(**o) for o in outcomes[name]]
-            )
             counts[name].update(
                 inserted=result.inserted,
                 updated=result.updated,
@@ -393,7 +396,16 @@ def begin(settings: Settings, run: RunRef) -> None:
 
 
 def finish(settings: Settings, run: RunRef, result: dict[str, Any]) -> dict[str, Any]:
-    ledger.finish_run(make_engine(settings.mirror_url), run.run_id, result)
+    """Close the run in the ledger and write its validation page for auditors."""
+    from tthc.reports import write_validation_page
+
+    engine = make_engine(settings.mirror_url)
+    ledger.finish_run(engine, run.run_id, result)
+    if run.kind in KIND_DATASETS:
+        with engine.connect() as conn:
+            page = write_validation_page(conn, settings, run.run_id)
+        if page:
+            log.info("validation page: %s", page)
     return result
 
 

@@ -3,16 +3,34 @@
 from __future__ import annotations
 
 import json
+import os
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, func, select
 
 from loaders.ledger import latest_run_id
 from loaders.schema import DATA_TABLES, quarantine, run_ledger, validation_results
-from tthc.pipeline import validation_docs_dir
 from tthc.settings import Settings
 
 SYNC_KINDS = ("publications", "national", "dossier-stats")
+
+
+def write_validation_page(conn: Connection, settings: Settings, run_id: str) -> Path | None:
+    """The run's validation page, and the same as ``index.html`` (the latest run)."""
+    from reconcile.render import validation_html
+
+    report = validation_report(conn, settings, run_id)
+    if not report["suites"]:
+        return None  # the run stopped before validating anything
+    folder = settings.validation_pages_dir
+    folder.mkdir(parents=True, exist_ok=True)
+    docs = report["data_docs_index"]
+    page = validation_html(report, os.path.relpath(docs, folder) if docs else None)
+    path = folder / f"{run_id}.html"
+    path.write_text(page, encoding="utf-8")
+    (folder / "index.html").write_text(page, encoding="utf-8")
+    return path
 
 
 def mirror_stats(conn: Connection) -> dict[str, int]:
@@ -67,7 +85,7 @@ def validation_report(conn: Connection, settings: Settings, run_id: str | None) 
                 "reasons": reasons,
             }
         )
-    docs = validation_docs_dir(settings) / "index.html"
+    docs = settings.data_docs_dir / "index.html"
     return {
         "run_id": run_id,
         "suites": list(suites.values()),

@@ -59,6 +59,10 @@ class Settings(BaseSettings):
     national_workers: int = 4
     national_lookback_days: int = 7
 
+    # A dataset whose row count falls below this share of the last successful run of the same
+    # scope stops the load (the source probably answered short).
+    row_count_floor: float = 0.5
+
     # Working days allowed between signing a decision and publicizing it on the national
     # database. The legal figure is not confirmed (see docs): report timeliness against this.
     publicize_deadline_working_days: int = 5
@@ -96,6 +100,16 @@ class Settings(BaseSettings):
         self.landing_dir = self.landing_dir or var / "landing"
         self.staging_dir = self.staging_dir or var / "staging"
         self.reports_dir = self.reports_dir or var / "reports"
+
+    @property
+    def data_docs_dir(self) -> Path:
+        """Great Expectations Data Docs of the latest validation, at a stable place."""
+        return self.reports_dir / "data_docs"
+
+    @property
+    def validation_pages_dir(self) -> Path:
+        """The auditors' validation pages: one per run, and ``index.html`` for the latest."""
+        return self.reports_dir / "validation"
 
     def province(self, code: str) -> Province:
         try:

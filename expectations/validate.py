@@ -140,6 +140,7 @@ class Validator:
         params = {
             "earliest_date": EARLIEST_DATE,
             "today": pd.Timestamp.today().normalize(),
+            "min_rows": 0,  # no floor unless the caller knows the last run's count
             **(parameters or {}),
         }
         run = checkpoint.run(batch_parameters={"dataframe": df}, expectation_parameters=params)

@@ -65,6 +65,26 @@ province_items = Table(
     Column("agency", Text),
     Column("action", String(20), nullable=False),
     *_tracking(),
+    # History rebuilds: every annex row of the procedures a run touched.
+    Index("ix_province_items_procedure_code", "procedure_code"),
+)
+
+procedure_versions = Table(
+    "procedure_versions",
+    metadata,
+    Column("province_code", String(2), primary_key=True),
+    Column("procedure_code", String(40), primary_key=True),
+    Column("version_no", Integer, primary_key=True),
+    Column("valid_from", Date, nullable=False),
+    Column("valid_to", Date),  # exclusive; null = still the current version
+    Column("status", String(20), nullable=False),  # in force | abolished
+    Column("action", String(20), nullable=False),
+    Column("decision_id", String(64), nullable=False),
+    Column("decision_number", String(200)),
+    Column("procedure_name", Text),
+    Column("field", Text),
+    Column("level", String(40)),
+    Column("agency", Text),
 )
 
 province_workflows = Table(
@@ -178,6 +198,7 @@ dossier_stats = Table(
 DATA_TABLES = [
     province_decisions,
     province_items,
+    procedure_versions,
     province_workflows,
     national_agencies,
     national_fields,

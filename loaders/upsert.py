@@ -1,17 +1,35 @@
 """Idempotent upserts by key and content hash, inside the caller's transaction.
 
-Rows go to a temporary staging table (PostgreSQL: COPY; SQLite: one executemany), then one
-UPDATE writes the rows whose hash changed and one INSERT the rows whose key is new; unchanged
-rows are not written at all. The counts returned are exact.
+Rows are streamed in chunks into a temporary staging table (PostgreSQL: ``COPY`` in CSV form;
+SQLite: one ``executemany`` per chunk). One merge then removes duplicate keys (keeping the first),
+updates the rows whose content hash changed (an anti-join on key and hash, so unchanged rows are
+neither written nor locked) and inserts the rows whose key is new. The counts come from the
+statements' own row counts and are exact.
 """
 
 from __future__ import annotations
 
+import csv
+import io
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import Column, Connection, MetaData, Table, and_, exists, func, insert, select
-from sqlalchemy import update as sa_update
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Connection,
+    MetaData,
+    Table,
+    and_,
+    delete,
+    exists,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
 
 
 @dataclass
@@ -19,6 +37,7 @@ class UpsertCounts:
     inserted: int = 0
     updated: int = 0
     unchanged: int = 0
+    duplicates: int = 0
 
 
 def to_records(df: pd.DataFrame, columns: list[str]) -> list[tuple]:
@@ -31,51 +50,120 @@ def to_records(df: pd.DataFrame, columns: list[str]) -> list[tuple]:
     return list(out.itertuples(index=False, name=None))
 
 
-def _staging_table(target: Table) -> Table:
-    return Table(
-        f"stage_{target.name}",
-        MetaData(),
-        *[Column(c.name, c.type) for c in target.columns],
-        prefixes=["TEMPORARY"],
-    )
+class Stage:
+    """A temporary staging table for one target: fill it with ``add`` chunk by chunk, then
+    ``merge`` once. Used as a context manager it is dropped on the way out."""
 
+    SEQ = "stage_seq"  # arrival order, so duplicates keep the first row
 
-def _copy_rows(conn: Connection, stage: Table, columns: list[str], rows: list[tuple]) -> None:
-    if conn.dialect.name == "postgresql":
-        cursor = conn.connection.driver_connection.cursor()
-        names = ", ".join(f'"{c}"' for c in columns)
-        with cursor.copy(f'COPY "{stage.name}" ({names}) FROM STDIN') as copy:
-            for row in rows:
-                copy.write_row(row)
-    elif rows:
-        conn.execute(insert(stage), [dict(zip(columns, r, strict=True)) for r in rows])
-
-
-def upsert(conn: Connection, target: Table, df: pd.DataFrame) -> UpsertCounts:
-    """Write ``df`` (unique by the table's primary key) into ``target``."""
-    columns = [c.name for c in target.columns if c.name in df.columns]
-    key = [c.name for c in target.primary_key.columns]
-    if df.empty:
-        return UpsertCounts()
-    stage = _staging_table(target)
-    stage.create(conn)
-    try:
-        _copy_rows(conn, stage, columns, to_records(df, columns))
-        same_key = and_(*[target.c[k] == stage.c[k] for k in key])
-        changed = and_(same_key, target.c.content_hash != stage.c.content_hash)
-        known = exists().where(same_key)
-        staged = conn.scalar(select(func.count()).select_from(stage))
-        inserted = conn.scalar(select(func.count()).select_from(stage).where(~known))
-        updated = conn.execute(
-            sa_update(target)
-            .where(changed)
-            .values({c: stage.c[c] for c in columns if c not in key and c != "first_run_id"})
-        ).rowcount
-        conn.execute(
-            insert(target).from_select(
-                columns, select(*[stage.c[c] for c in columns]).where(~known)
-            )
+    def __init__(self, conn: Connection, target: Table) -> None:
+        self.conn, self.target = conn, target
+        self.key = [c.name for c in target.primary_key.columns]
+        self.table = Table(
+            f"stage_{target.name}",
+            MetaData(),
+            *[Column(c.name, c.type) for c in target.columns],
+            Column(self.SEQ, BigInteger),
+            prefixes=["TEMPORARY"],
         )
-    finally:
-        stage.drop(conn)
-    return UpsertCounts(inserted=inserted, updated=updated, unchanged=staged - inserted - updated)
+        self.table.drop(conn, checkfirst=True)
+        self.table.create(conn)
+        self.columns: list[str] | None = None
+        self.rows = 0
+
+    def __enter__(self) -> Stage:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.table.drop(self.conn, checkfirst=True)
+
+    def add(self, df: pd.DataFrame) -> None:
+        if df.empty:
+            return
+        columns = [c.name for c in self.target.columns if c.name in df.columns]
+        if self.columns is None:
+            self.columns = columns
+        elif columns != self.columns:
+            raise ValueError(f"chunk columns {columns} differ from the first chunk's")
+        df = df[columns].assign(**{self.SEQ: range(self.rows, self.rows + len(df))})
+        if self.conn.dialect.name == "postgresql":
+            self._copy_csv(df)
+        else:
+            names = [*columns, self.SEQ]
+            records = to_records(df, names)
+            self.conn.execute(
+                insert(self.table), [dict(zip(names, r, strict=True)) for r in records]
+            )
+        self.rows += len(df)
+
+    def _copy_csv(self, df: pd.DataFrame) -> None:
+        # CSV through COPY: pandas formats in C, the server parses; NULL is an unquoted empty
+        # field, an empty string a quoted one.
+        buffer = io.StringIO()
+        df.to_csv(
+            buffer, index=False, header=False, quoting=csv.QUOTE_NONNUMERIC, date_format="%Y-%m-%d"
+        )
+        names = ", ".join(f'"{c}"' for c in df.columns)
+        cursor = self.conn.connection.driver_connection.cursor()
+        with cursor.copy(f'COPY "{self.table.name}" ({names}) FROM STDIN (FORMAT csv)') as copy:
+            copy.write(buffer.getvalue())
+
+    def _has_duplicates(self) -> bool:
+        keys = [self.table.c[k] for k in self.key]
+        query = select(1).select_from(self.table).group_by(*keys).having(func.count() > 1)
+        return self.conn.execute(query.limit(1)).first() is not None
+
+    def _drop_duplicates(self) -> int:
+        """Keep the first row of each key; return how many were dropped."""
+        stage = self.table.c
+        keys = [stage[k] for k in self.key]
+        if self.conn.dialect.name == "postgresql":
+            first = (
+                select(*keys, func.min(stage[self.SEQ]).label("seq"))
+                .group_by(*keys)
+                .having(func.count() > 1)
+                .subquery()
+            )
+            condition = and_(
+                *[stage[k] == first.c[k] for k in self.key], stage[self.SEQ] > first.c.seq
+            )
+        else:  # SQLite has no multi-table DELETE
+            condition = stage[self.SEQ].not_in(select(func.min(stage[self.SEQ])).group_by(*keys))
+        return self.conn.execute(delete(self.table).where(condition)).rowcount
+
+    def merge(self) -> UpsertCounts:
+        if not self.rows:
+            return UpsertCounts()
+        target, stage, conn = self.target, self.table.c, self.conn
+        if conn.dialect.name == "postgresql":
+            conn.execute(text(f'ANALYZE "{self.table.name}"'))  # temp tables have no statistics
+        duplicates = self._drop_duplicates() if self._has_duplicates() else 0
+        same_key = and_(*[target.c[k] == stage[k] for k in self.key])
+        updated = conn.execute(
+            update(target)
+            .where(same_key, target.c.content_hash != stage.content_hash)
+            .values(
+                {c: stage[c] for c in self.columns if c not in self.key and c != "first_run_id"}
+            )
+        ).rowcount
+        inserted = conn.execute(
+            insert(target).from_select(
+                self.columns,
+                select(*[stage[c] for c in self.columns]).where(~exists().where(same_key)),
+            ),
+            execution_options={"preserve_rowcount": True},  # INSERT's count is not kept otherwise
+        ).rowcount
+        unchanged = self.rows - duplicates - inserted - updated
+        return UpsertCounts(inserted, updated, unchanged, duplicates)
+
+
+def upsert(
+    conn: Connection,
+    target: Table,
+    chunks: pd.DataFrame | Iterable[pd.DataFrame],
+) -> UpsertCounts:
+    """Write ``chunks`` (a frame, or frames in turn) into ``target``."""
+    with Stage(conn, target) as stage:
+        for chunk in [chunks] if isinstance(chunks, pd.DataFrame) else chunks:
+            stage.add(chunk)
+        return stage.merge()

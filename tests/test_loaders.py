@@ -64,3 +64,19 @@ def test_migrations_build_the_schema_the_code_describes(mirror_url):
         diff = compare_metadata(MigrationContext.configure(conn), metadata)
     assert diff == []
     engine.dispose()
+
+
+def test_chunks_are_staged_and_duplicate_keys_keep_the_first_row(mirror_url):
+    engine = make_engine(mirror_url)
+    upgrade(engine)
+    chunks = [
+        fields({"1": "Hộ tịch", "2": "Chứng thực"}, "r1"),
+        fields({"2": "Chứng thực (lặp)", "3": ""}, "r1"),
+    ]
+    with engine.begin() as conn:
+        counts = upsert(conn, national_fields, iter(chunks))
+    assert (counts.inserted, counts.duplicates, counts.unchanged) == (3, 1, 0)
+    with engine.connect() as conn:
+        names = dict(conn.execute(select(national_fields.c.field_id, national_fields.c.name)).all())
+    assert names == {"1": "Hộ tịch", "2": "Chứng thực", "3": ""}  # empty string is not NULL
+    engine.dispose()

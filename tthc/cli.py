@@ -142,6 +142,39 @@ def cmd_mirror_stats(args, settings: Settings) -> int:
     return 0
 
 
+def cmd_mirror_procedure(args, settings: Settings) -> int:
+    from loaders import history
+    from loaders.db import make_engine
+
+    province = _default_province(settings, args.province)
+    with make_engine(settings.mirror_url).connect() as conn:
+        versions = history.history(conn, province, args.code)
+        current = history.version_on(conn, province, args.code, _as_of(args) or date.today())
+    if not versions:
+        raise ValueError(f"procedure {args.code} has no history in province {province}")
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "province": province,
+                    "procedure_code": args.code,
+                    "on": current,
+                    "versions": versions,
+                },
+                ensure_ascii=False,
+                default=str,
+            )
+        )
+        return 0
+    for v in versions:
+        mark = "*" if current and v["version_no"] == current["version_no"] else " "
+        print(
+            f"{mark} v{v['version_no']} {v['valid_from']} .. {v['valid_to'] or 'now':<10} "
+            f"{v['status']:<10} {v['action']:<9} {v['decision_number']}  {v['procedure_name']}"
+        )
+    return 0
+
+
 def cmd_simulator_serve(args, settings: Settings) -> int:
     from simulator.server import FaultRule, Faults, SimulatorServer
 
@@ -228,6 +261,12 @@ def build_parser() -> argparse.ArgumentParser:
     ms = mirror.add_parser("stats", help="row counts of the mirror's data tables")
     ms.add_argument("--json", action="store_true")
     ms.set_defaults(func=cmd_mirror_stats)
+    mp = mirror.add_parser("procedure", help="a procedure's versions, and the one on a date")
+    mp.add_argument("code", help="procedure code, e.g. 1.000758")
+    mp.add_argument("--province")
+    mp.add_argument("--as-of", help="the version in force on this date (default: today)")
+    mp.add_argument("--json", action="store_true")
+    mp.set_defaults(func=cmd_mirror_procedure)
 
     sim = sub.add_parser("simulator", help="the portal simulator").add_subparsers(
         dest="simulator", required=True

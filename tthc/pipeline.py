@@ -10,12 +10,15 @@ from __future__ import annotations
 import json
 import logging
 import uuid
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 from sqlalchemy import Table, select
 
 from extractors.http import HttpClient
@@ -28,14 +31,16 @@ from extractors.national_portal import (
     extract_national,
 )
 from extractors.province_feed import extract_dossier_stats, extract_province_feed
-from loaders import ledger, schema
+from loaders import history, ledger, schema
 from loaders.db import make_engine
+from loaders.locks import run_lock
 from loaders.upsert import upsert
 from transforms import dossier_stats, national, publications
 from transforms.frames import PROVENANCE, split_duplicates, with_content_hash
 from tthc.settings import Settings
 
 log = logging.getLogger(__name__)
+LOAD_CHUNK_ROWS = 100_000  # rows in memory at a time while loading
 TRACKING = {"content_hash", "source_ref", "first_run_id", "run_id"}
 COUNT_KEYS = ("extracted", "inserted", "updated", "unchanged", "quarantined", "duplicates")
 
@@ -329,32 +334,60 @@ def validate(settings: Settings, run: RunRef) -> RunRef:
 
 
 # --- load ----------------------------------------------------------------------------------------
+def lock_scopes(run: RunRef) -> list[str]:
+    """What a run writes, for ``loaders.locks``: its province's data, and the national data."""
+    if run.kind == "dossier-stats":
+        return [f"province:{run.province}:dossier-stats"]
+    if run.kind == "publications":
+        return [f"province:{run.province}", "national"]
+    return ["national"]
+
+
+def _valid_chunks(path: Path, run: RunRef) -> Iterator[pd.DataFrame]:
+    """The valid rows, a bounded chunk at a time, ready for the mirror."""
+    integers = {pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype()}
+    for batch in pq.ParquetFile(path).iter_batches(batch_size=LOAD_CHUNK_ROWS):
+        chunk = batch.to_pandas(types_mapper=integers.get)
+        yield chunk.drop(columns=PROVENANCE[1:]).assign(run_id=run.run_id, first_run_id=run.run_id)
+
+
 def load(settings: Settings, run: RunRef) -> dict[str, Any]:
-    """Upsert the valid rows and record quarantine, in one transaction."""
+    """Upsert the valid rows, record quarantine and rebuild the touched procedures' history, in
+    one transaction, holding the run's lock."""
     stage = _stage(settings, run)
     counts = _read_counts(stage / "transform.json")
     engine = make_engine(settings.mirror_url)
-    with engine.begin() as conn:
+    with (
+        run_lock(
+            engine,
+            settings.home / "var" / "locks",
+            lock_scopes(run),
+            run.run_id,
+            settings.lock_wait_s,
+        ),
+        engine.begin() as conn,
+    ):
         for name in KIND_DATASETS[run.kind]:
-            table = DATASETS[name].table
-            valid = pd.read_parquet(stage / f"{name}.valid.parquet")
+            valid = stage / f"{name}.valid.parquet"
+            result = upsert(conn, DATASETS[name].table, _valid_chunks(valid, run))
             held = pd.read_parquet(stage / f"{name}.quarantined.parquet")
             held["reasons"] = held["reasons"].map(json.loads)
-            rows = valid.drop(columns=PROVENANCE[1:]).assign(
-                run_id=run.run_id, first_run_id=run.run_id
-            )
-            result = upsert(conn, table, rows)
             ledger.record_quarantine(conn, run.run_id, name, held)
-            ledger.release_quarantine(conn, run.run_id, name, valid["row_key"].astype(str).tolist())
+            keys = pd.read_parquet(valid, columns=["row_key"])["row_key"].astype(str).tolist()
+            ledger.release_quarantine(conn, run.run_id, name, keys)
             counts[name].update(
                 inserted=result.inserted,
                 updated=result.updated,
                 unchanged=result.unchanged,
                 quarantined=len(held),
+                duplicates=counts[name]["duplicates"] + result.duplicates,
             )
             _check_balance(name, counts[name])
             if name == "national_decisions":
-                _advance_watermarks(conn, run, valid)
+                _advance_watermarks(conn, run, pd.read_parquet(valid))
+            if name == "province_items":
+                codes = pd.read_parquet(valid, columns=["procedure_code"])["procedure_code"]
+                history.rebuild(conn, run.province, sorted(codes.dropna().unique().tolist()))
     return {name: {k: counts[name][k] for k in COUNT_KEYS} for name in KIND_DATASETS[run.kind]}
 
 
@@ -410,12 +443,21 @@ def finish(settings: Settings, run: RunRef, result: dict[str, Any]) -> dict[str,
 
 
 def sync(settings: Settings, run: RunRef) -> dict[str, Any]:
-    """Every step of a run, with the outcome recorded in the ledger whatever happens."""
+    """Every step of a run, holding its lock, with the outcome recorded in the ledger whatever
+    happens. A run whose data another run is writing fails at once, saying which."""
+    engine = make_engine(settings.mirror_url)
     begin(settings, run)
     try:
-        for step in (extract, transform, validate):
-            run = step(settings, run)
-        result = summary(run, load(settings, run))
+        with run_lock(
+            engine,
+            settings.home / "var" / "locks",
+            lock_scopes(run),
+            run.run_id,
+            settings.lock_wait_s,
+        ):
+            for step in (extract, transform, validate):
+                run = step(settings, run)
+            result = summary(run, load(settings, run))
     except Exception as exc:  # the ledger must say why; the caller still sees the failure
         log.exception("run %s failed", run.run_id)
         result = summary(run, None, f"{type(exc).__name__}: {exc}")

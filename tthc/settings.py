@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     national_workers: int = 4
     national_lookback_days: int = 7
 
+    # Seconds a run waits for another run writing the same data (0 = fail at once, saying which).
+    lock_wait_s: float = 0.0
+
     # A dataset whose row count falls below this share of the last successful run of the same
     # scope stops the load (the source probably answered short).
     row_count_floor: float = 0.5

@@ -1,0 +1,132 @@
+"""Two runs that write the same data must not interleave: a PostgreSQL advisory lock, or on
+SQLite a lock file beside the database (``flock``, released by the OS if the process dies).
+
+Scopes are strings such as ``province:06`` or ``national``. Locks are re-entrant within a
+process, so a whole-run lock and the load step's lock can nest.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import os
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+
+from sqlalchemy import Engine, text
+
+_held: Counter[str] = Counter()
+_guard = threading.Lock()
+
+
+class RunLocked(RuntimeError):
+    """Another run holds a scope this run needs."""
+
+
+LOCK_NAMESPACE = 7011  # the first key of tthc's two-key advisory locks
+
+
+def _key(scope: str) -> int:
+    digest = hashlib.blake2b(scope.encode(), digest_size=4).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+@contextmanager
+def run_lock(
+    engine: Engine, lock_dir: Path, scopes: list[str], holder: str, wait_s: float = 0.0
+) -> Iterator[None]:
+    """Hold every scope (in a fixed order, so two runs cannot deadlock) for the block.
+
+    ``wait_s`` = 0 fails at once with a message naming the holder; more waits that long."""
+    with ExitStack() as stack:
+        for scope in sorted(set(scopes)):
+            with _guard:
+                nested = _held[scope] > 0
+                _held[scope] += 1
+            stack.callback(_release_count, scope)
+            if not nested:
+                lock = _pg_lock if engine.dialect.name == "postgresql" else _file_lock
+                stack.enter_context(lock(engine, lock_dir, scope, holder, wait_s))
+        yield
+
+
+def _release_count(scope: str) -> None:
+    with _guard:
+        _held[scope] -= 1
+
+
+def _until(wait_s: float):
+    deadline = time.monotonic() + wait_s
+    while True:
+        yield
+        if time.monotonic() >= deadline:
+            return
+        time.sleep(0.2)
+
+
+HOLDER = text(
+    "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a USING (pid) "
+    "WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2 "
+    "AND l.classid = CAST(:ns AS int4)::oid AND l.objid = CAST(:k AS int4)::oid"
+)
+
+
+@contextmanager
+def _pg_lock(engine: Engine, lock_dir: Path, scope: str, holder: str, wait_s: float):
+    keys = {"ns": LOCK_NAMESPACE, "k": _key(scope)}
+    conn = engine.connect()
+    try:
+        # The holder's name shows in pg_stat_activity, so a waiting run can say who holds it.
+        conn.execute(
+            text("SELECT set_config('application_name', :name, false)"),
+            {"name": f"tthc {holder}"[:63]},
+        )
+        conn.commit()
+        for _ in _until(wait_s):
+            if conn.scalar(text("SELECT pg_try_advisory_lock(:ns, :k)"), keys):
+                break
+        else:
+            other = conn.scalar(HOLDER, keys)
+            raise RunLocked(
+                f"{scope} is being written by another run ({other or 'unknown'}); "
+                f"retry when it has finished"
+            )
+        try:
+            yield
+        finally:
+            conn.execute(text("SELECT pg_advisory_unlock(:ns, :k)"), keys)
+            conn.commit()
+    finally:
+        conn.close()
+
+
+@contextmanager
+def _file_lock(engine: Engine, lock_dir: Path, scope: str, holder: str, wait_s: float):
+    lock_dir.mkdir(parents=True, exist_ok=True)
+    path = lock_dir / f"{scope.replace(':', '_').replace('/', '_')}.lock"
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        for _ in _until(wait_s):
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                continue
+        else:
+            other = path.read_text(encoding="utf-8").strip() or "unknown"
+            raise RunLocked(
+                f"{scope} is being written by another run ({other}); retry when it has finished"
+            )
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{holder} pid {os.getpid()}".encode())
+        try:
+            yield
+        finally:
+            os.ftruncate(fd, 0)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)

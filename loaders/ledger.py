@@ -76,25 +76,25 @@ def record_quarantine(conn: Connection, run_id: str, dataset: str, rows: pd.Data
     )
 
 
-def release_quarantine(conn: Connection, run_id: str, dataset: str, loaded_keys: list[str]) -> int:
-    """Rows fixed at the source and loaded now leave quarantine."""
-    if not loaded_keys:
-        return 0
-    released = 0
-    for start in range(0, len(loaded_keys), 500):  # stay under bound-parameter limits
-        chunk = loaded_keys[start : start + 500]
-        released += conn.execute(
+def release_quarantine(conn: Connection, run_id: str, dataset: str, loaded_keys: set[str]) -> int:
+    """Rows fixed at the source and loaded now leave quarantine. Reads only what is held, so
+    the cost follows the quarantine's size, not the run's."""
+    held = conn.scalars(
+        select(quarantine.c.row_key).where(
+            quarantine.c.dataset == dataset, quarantine.c.released_run_id.is_(None)
+        )
+    ).all()
+    fixed = [key for key in held if key in loaded_keys]
+    for start in range(0, len(fixed), 500):  # stay under bound-parameter limits
+        conn.execute(
             update(quarantine)
             .where(
-                and_(
-                    quarantine.c.dataset == dataset,
-                    quarantine.c.row_key.in_(chunk),
-                    quarantine.c.released_run_id.is_(None),
-                )
+                quarantine.c.dataset == dataset,
+                quarantine.c.row_key.in_(fixed[start : start + 500]),
             )
             .values(released_run_id=run_id)
-        ).rowcount
-    return released
+        )
+    return len(fixed)
 
 
 def record_validation(conn: Connection, run_id: str, suite: str, outcomes: list) -> None:

@@ -87,7 +87,9 @@ def _pg_lock(engine: Engine, lock_dir: Path, scope: str, holder: str, wait_s: fl
         )
         conn.commit()
         for _ in _until(wait_s):
-            if conn.scalar(text("SELECT pg_try_advisory_lock(:ns, :k)"), keys):
+            got = conn.scalar(text("SELECT pg_try_advisory_lock(:ns, :k)"), keys)
+            conn.commit()  # a session lock outlives the transaction; hold no snapshot open
+            if got:
                 break
         else:
             other = conn.scalar(HOLDER, keys)

@@ -1,24 +1,26 @@
 """Idempotent upserts by key and content hash, inside the caller's transaction.
 
-Rows are streamed in chunks into a temporary staging table (PostgreSQL: ``COPY`` in CSV form;
-SQLite: one ``executemany`` per chunk). One merge then removes duplicate keys (keeping the first),
-updates the rows whose content hash changed (an anti-join on key and hash, so unchanged rows are
-neither written nor locked) and inserts the rows whose key is new. The counts come from the
-statements' own row counts and are exact.
+Rows are streamed in chunks into a temporary staging table (PostgreSQL: ``COPY`` of CSV that
+Arrow writes; SQLite: one ``executemany`` per chunk). One merge then removes duplicate keys
+(keeping the first), updates the rows whose content hash changed (an anti-join on key and hash,
+so unchanged rows are neither written nor locked) and inserts the rows whose key is new. The
+counts come from the statements' own row counts and are exact.
 """
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pa_csv
 from sqlalchemy import (
     BigInteger,
     Column,
     Connection,
+    Date,
     MetaData,
     Table,
     and_,
@@ -38,6 +40,7 @@ class UpsertCounts:
     updated: int = 0
     unchanged: int = 0
     duplicates: int = 0
+    changed: list = field(default_factory=list)  # values of ``returning`` of the rows written
 
 
 def to_records(df: pd.DataFrame, columns: list[str]) -> list[tuple]:
@@ -48,6 +51,35 @@ def to_records(df: pd.DataFrame, columns: list[str]) -> list[tuple]:
             out[name] = [v.date() if pd.notna(v) else None for v in df[name]]
     out = out.where(df[columns].notna(), None)
     return list(out.itertuples(index=False, name=None))
+
+
+def write_rows(conn: Connection, table: Table, df: pd.DataFrame) -> None:
+    """Append ``df`` to ``table`` as fast as the database allows: PostgreSQL ``COPY`` in CSV
+    form (pandas formats in C, the server parses), SQLite one ``executemany``."""
+    if df.empty:
+        return
+    if conn.dialect.name != "postgresql":
+        names = list(df.columns)
+        conn.execute(
+            insert(table), [dict(zip(names, r, strict=True)) for r in to_records(df, names)]
+        )
+        return
+    # Arrow writes the CSV in C++: every value quoted, a missing one as an unquoted empty
+    # field, which COPY reads as NULL (so an empty string stays an empty string).
+    data = pa.Table.from_pandas(df, preserve_index=False)
+    for i, name in enumerate(data.column_names):
+        if isinstance(table.c[name].type, Date) and pa.types.is_timestamp(
+            data.schema.field(i).type
+        ):
+            data = data.set_column(i, name, data.column(i).cast(pa.date32()))
+    buffer = io.BytesIO()
+    pa_csv.write_csv(
+        data, buffer, pa_csv.WriteOptions(include_header=False, quoting_style="all_valid")
+    )
+    names = ", ".join(f'"{c}"' for c in data.column_names)
+    cursor = conn.connection.driver_connection.cursor()
+    with cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN (FORMAT csv)') as copy:
+        copy.write(buffer.getbuffer())
 
 
 class Stage:
@@ -85,28 +117,12 @@ class Stage:
             self.columns = columns
         elif columns != self.columns:
             raise ValueError(f"chunk columns {columns} differ from the first chunk's")
-        df = df[columns].assign(**{self.SEQ: range(self.rows, self.rows + len(df))})
-        if self.conn.dialect.name == "postgresql":
-            self._copy_csv(df)
-        else:
-            names = [*columns, self.SEQ]
-            records = to_records(df, names)
-            self.conn.execute(
-                insert(self.table), [dict(zip(names, r, strict=True)) for r in records]
-            )
-        self.rows += len(df)
-
-    def _copy_csv(self, df: pd.DataFrame) -> None:
-        # CSV through COPY: pandas formats in C, the server parses; NULL is an unquoted empty
-        # field, an empty string a quoted one.
-        buffer = io.StringIO()
-        df.to_csv(
-            buffer, index=False, header=False, quoting=csv.QUOTE_NONNUMERIC, date_format="%Y-%m-%d"
+        write_rows(
+            self.conn,
+            self.table,
+            df[columns].assign(**{self.SEQ: range(self.rows, self.rows + len(df))}),
         )
-        names = ", ".join(f'"{c}"' for c in df.columns)
-        cursor = self.conn.connection.driver_connection.cursor()
-        with cursor.copy(f'COPY "{self.table.name}" ({names}) FROM STDIN (FORMAT csv)') as copy:
-            copy.write(buffer.getvalue())
+        self.rows += len(df)
 
     def _has_duplicates(self) -> bool:
         keys = [self.table.c[k] for k in self.key]
@@ -131,7 +147,9 @@ class Stage:
             condition = stage[self.SEQ].not_in(select(func.min(stage[self.SEQ])).group_by(*keys))
         return self.conn.execute(delete(self.table).where(condition)).rowcount
 
-    def merge(self) -> UpsertCounts:
+    def merge(self, returning: str | None = None) -> UpsertCounts:
+        """Write the staged rows; with ``returning``, also collect that column's values of the
+        rows written (inserted or updated), e.g. to rebuild what depends on them."""
         if not self.rows:
             return UpsertCounts()
         target, stage, conn = self.target, self.table.c, self.conn
@@ -139,31 +157,39 @@ class Stage:
             conn.execute(text(f'ANALYZE "{self.table.name}"'))  # temp tables have no statistics
         duplicates = self._drop_duplicates() if self._has_duplicates() else 0
         same_key = and_(*[target.c[k] == stage[k] for k in self.key])
-        updated = conn.execute(
+        writes = [
             update(target)
             .where(same_key, target.c.content_hash != stage.content_hash)
             .values(
                 {c: stage[c] for c in self.columns if c not in self.key and c != "first_run_id"}
-            )
-        ).rowcount
-        inserted = conn.execute(
+            ),
             insert(target).from_select(
                 self.columns,
                 select(*[stage[c] for c in self.columns]).where(~exists().where(same_key)),
             ),
-            execution_options={"preserve_rowcount": True},  # INSERT's count is not kept otherwise
-        ).rowcount
+        ]
+        counts, changed = [], []
+        for statement in writes:
+            if returning:
+                values = conn.scalars(statement.returning(target.c[returning])).all()
+                counts.append(len(values))
+                changed += values
+            else:  # INSERT's row count is not kept unless asked for
+                result = conn.execute(statement, execution_options={"preserve_rowcount": True})
+                counts.append(result.rowcount)
+        updated, inserted = counts
         unchanged = self.rows - duplicates - inserted - updated
-        return UpsertCounts(inserted, updated, unchanged, duplicates)
+        return UpsertCounts(inserted, updated, unchanged, duplicates, changed)
 
 
 def upsert(
     conn: Connection,
     target: Table,
     chunks: pd.DataFrame | Iterable[pd.DataFrame],
+    returning: str | None = None,
 ) -> UpsertCounts:
     """Write ``chunks`` (a frame, or frames in turn) into ``target``."""
     with Stage(conn, target) as stage:
         for chunk in [chunks] if isinstance(chunks, pd.DataFrame) else chunks:
             stage.add(chunk)
-        return stage.merge()
+        return stage.merge(returning)

@@ -80,3 +80,34 @@ def test_chunks_are_staged_and_duplicate_keys_keep_the_first_row(mirror_url):
         names = dict(conn.execute(select(national_fields.c.field_id, national_fields.c.name)).all())
     assert names == {"1": "Hộ tịch", "2": "Chứng thực", "3": ""}  # empty string is not NULL
     engine.dispose()
+
+
+def test_nulls_empty_strings_dates_and_numbers_survive_staging(mirror_url):
+    from loaders.schema import province_decisions
+
+    engine = make_engine(mirror_url)
+    upgrade(engine)
+    df = pd.DataFrame(
+        {
+            "decision_id": ["D1", "D2"],
+            "province_code": ["06", "06"],
+            "number_raw": ["1/QĐ-UBND", "2/QĐ-UBND"],
+            "number_norm": ["1/QĐ-UBND", "2/QĐ-UBND"],
+            "title": pd.array([None, ""], dtype="string"),
+            "signed_date": pd.to_datetime(["2020-04-03", "2020-05-06"]),
+            "effective_date": pd.to_datetime([None, "2020-06-01"]),
+            "publishes_procedures": pd.array([True, False], dtype="boolean"),
+            "approves_workflows": pd.array([False, True], dtype="boolean"),
+        }
+    )
+    df = with_content_hash(df, list(df.columns)).assign(
+        source_ref="t", first_run_id="r", run_id="r"
+    )
+    with engine.begin() as conn:
+        upsert(conn, province_decisions, df)
+    with engine.connect() as conn:
+        rows = {r.decision_id: r for r in conn.execute(select(province_decisions))}
+    assert rows["D1"].title is None and rows["D2"].title == ""
+    assert rows["D1"].effective_date is None and str(rows["D2"].effective_date) == "2020-06-01"
+    assert rows["D2"].approves_workflows is True and str(rows["D1"].signed_date) == "2020-04-03"
+    engine.dispose()

@@ -173,3 +173,18 @@ def test_cli_prints_the_run_summary_contract(tmp_path, simulator, monkeypatch, c
         assert report["quarantined"]["national_decisions"]["rows"] == 1
     finally:
         get_settings.cache_clear()
+
+
+def test_tiny_chunks_give_the_same_mirror_and_counts(tmp_path, simulator, monkeypatch):
+    """Every step works a bounded chunk at a time; the chunk size changes nothing but memory."""
+    from tests.test_national_sync import snapshot
+
+    whole, tiny = (f"sqlite:///{tmp_path / name}.sqlite" for name in ("whole", "tiny"))
+    results = {}
+    for url, rows in ((whole, pipeline.CHUNK_ROWS), (tiny, 7)):
+        monkeypatch.setattr(pipeline, "CHUNK_ROWS", rows)
+        upgrade(make_engine(url))
+        results[url] = sync_all(make_settings(tmp_path / str(rows), simulator.url, url))
+    assert snapshot(whole) == snapshot(tiny)
+    for a, b in zip(results[whole], results[tiny], strict=True):
+        assert a["datasets"] == b["datasets"]

@@ -6,7 +6,7 @@ import re
 
 import pandas as pd
 
-from transforms.text import clean_text
+from transforms.text import clean_text, per_distinct
 
 # Mã TTHC, e.g. 1.000758
 PROCEDURE_CODE = r"^\d\.\d{6}$"
@@ -41,8 +41,8 @@ def normalize_decision_number(raw: object) -> str | None:
 
 
 def agency_code_column(series: pd.Series) -> pd.Series:
-    return series.map(normalize_agency_code).astype("string")
+    return per_distinct(series, normalize_agency_code)
 
 
 def decision_number_column(series: pd.Series) -> pd.Series:
-    return series.map(normalize_decision_number).astype("string")
+    return per_distinct(series, normalize_decision_number)

@@ -13,13 +13,17 @@ PROVENANCE = ["source_ref", "row_key", "raw"]
 
 def records_frame(records: Iterable[tuple[str, dict]], columns: list[str]) -> pd.DataFrame:
     """Rows as received, one per record, with their source reference and raw JSON kept."""
-    rows = []
+    refs, raws, values = [], [], []
     for ref, record in records:
-        row = {c: record.get(c) for c in columns}
-        row["source_ref"] = ref
-        row["raw"] = json.dumps(record, ensure_ascii=False, sort_keys=True)
-        rows.append(row)
-    return pd.DataFrame(rows, columns=[*columns, "source_ref", "raw"])
+        refs.append(ref)
+        raws.append(json.dumps(record, ensure_ascii=False, sort_keys=True))
+        values.append(record)
+    frame = (
+        pd.DataFrame.from_records(values, columns=columns)
+        if values
+        else pd.DataFrame(columns=columns)
+    )
+    return frame.assign(source_ref=refs, raw=raws)
 
 
 def split_duplicates(df: pd.DataFrame, key: list[str]) -> tuple[pd.DataFrame, int]:

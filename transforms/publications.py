@@ -9,7 +9,7 @@ import pandas as pd
 from transforms.codes import LOCAL_SERVICE_CODE, decision_number_column
 from transforms.dates import ANNEX_FORMAT, parse_dates
 from transforms.frames import records_frame
-from transforms.text import clean_column, key_column, match_key
+from transforms.text import clean_column, key_column, match_key, per_distinct
 
 # Annex action labels as provinces write them -> canonical action.
 ACTIONS = {
@@ -107,7 +107,7 @@ def province_items(pages: Feed) -> pd.DataFrame:
             "level": clean_column(raw["level"]),
             "agency": clean_column(raw["agency"]),
             "action_raw": raw["action"].astype("string"),
-            "action": raw["action"].map(lambda a: ACTIONS.get(match_key(a) or "")).astype("string"),
+            "action": per_distinct(raw["action"], lambda a: ACTIONS.get(match_key(a) or "")),
             "source_ref": raw["source_ref"],
             "row_key": raw["decision_id"].astype("string") + "|" + raw["stt"].astype("string"),
             "raw": raw["raw"],

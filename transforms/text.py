@@ -23,9 +23,16 @@ def match_key(value: object) -> str | None:
     return text.casefold().rstrip(" .;,") if text is not None else None
 
 
+def per_distinct(series: pd.Series, fn) -> pd.Series:
+    """``fn`` applied once per distinct value (names, fields and agencies repeat a lot)."""
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    mapped = pd.array([fn(u) for u in uniques], dtype="string")
+    return pd.Series(mapped.take(codes, allow_fill=True), index=series.index, dtype="string")
+
+
 def clean_column(series: pd.Series) -> pd.Series:
-    return series.map(clean_text).astype("string")
+    return per_distinct(series, clean_text)
 
 
 def key_column(series: pd.Series) -> pd.Series:
-    return series.map(match_key).astype("string")
+    return per_distinct(series, match_key)

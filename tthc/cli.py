@@ -190,6 +190,15 @@ def cmd_simulator_serve(args, settings: Settings) -> int:
     return 0
 
 
+def cmd_bench(args, settings: Settings) -> int:
+    from bench.load import print_report, run_bench
+
+    figures = run_bench(settings.mirror_url, args.rows)
+    print_report(figures)
+    print(json.dumps(figures))
+    return 0
+
+
 def cmd_demo(args, settings: Settings) -> int:
     from tthc.demo import run_demo
 
@@ -284,6 +293,11 @@ def build_parser() -> argparse.ArgumentParser:
         "status, retry_after, delay_s, truncate, short_page, repeat_page, first_n, every_nth",
     )
     serve.set_defaults(func=cmd_simulator_serve)
+
+    bench = sub.add_parser("bench", help="the load benchmark, on the PostgreSQL mirror")
+    bench.add_argument("--rows", type=int, default=1_000_000)
+    bench.add_argument("--json", action="store_true", help="(the JSON line is always printed)")
+    bench.set_defaults(func=cmd_bench)
 
     demo = sub.add_parser("demo", help="what `make run` does: the three DAGs against the simulator")
     demo.add_argument("--data", default=str(Path("data") / "bac-kan-2020-q2"))

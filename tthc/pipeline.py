@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -22,7 +22,7 @@ import pyarrow.parquet as pq
 from sqlalchemy import Table, select
 
 from extractors.http import HttpClient
-from extractors.landing import Landing
+from extractors.landing import LandedPage, Landing
 from extractors.national_portal import (
     ALL_AGENCIES,
     PROCEDURE_LIST_SERVICES,
@@ -40,7 +40,7 @@ from transforms.frames import PROVENANCE, split_duplicates, with_content_hash
 from tthc.settings import Settings
 
 log = logging.getLogger(__name__)
-LOAD_CHUNK_ROWS = 100_000  # rows in memory at a time while loading
+CHUNK_ROWS = 250_000  # rows in memory at a time, in every step
 TRACKING = {"content_hash", "source_ref", "first_run_id", "run_id"}
 COUNT_KEYS = ("extracted", "inserted", "updated", "unchanged", "quarantined", "duplicates")
 
@@ -238,34 +238,119 @@ def extract(settings: Settings, run: RunRef) -> RunRef:
 
 
 # --- transform -----------------------------------------------------------------------------------
-def _tables(landing: Landing, run: RunRef) -> dict[str, pd.DataFrame]:
-    def feed(source: str):
-        return [(p.ref, p.data) for p in landing.pages(source)]
-
-    def rows(source: str):
-        return [(p.ref, p.params, p.data) for p in landing.pages(source)]
-
-    wanted = KIND_DATASETS[run.kind]
-    tables: dict[str, pd.DataFrame] = {}
-    if "province_decisions" in wanted:
-        pages = feed("province_feed")
-        tables["province_decisions"] = publications.province_decisions(pages, run.province)
-        tables["province_items"] = publications.province_items(pages)
-        tables["province_workflows"] = publications.province_workflows(pages)
-    if "national_decisions" in wanted:
-        tables["national_agencies"] = national.national_agencies(rows("national_agencies"))
-        tables["national_fields"] = national.national_fields(rows("national_fields"))
-        tables["national_decisions"] = national.national_decisions(rows("national_decisions"))
-        tables["national_procedures"] = national.national_procedures(
-            {kind: rows(f"national_procedures_{kind}") for kind in PROCEDURE_LIST_SERVICES}
+def _rows_in(data: Any) -> int:
+    """Rows a landed page holds, to size chunks: rest.jsp arrays, feed and statistics pages."""
+    if isinstance(data, list):
+        return len(data)
+    if "decisions" in data:
+        return sum(
+            len(d.get("items", [])) + len(d.get("workflows", [])) + 1 for d in data["decisions"]
         )
-        tables["national_decision_fields"] = national.national_decision_fields(
-            rows("national_decision_fields")
-        )
-        tables["national_publicized"] = national.national_publicized(rows("national_publicized"))
-    if "dossier_stats" in wanted:
-        tables["dossier_stats"] = dossier_stats.dossier_stats(feed("dossier_stats"))
-    return tables
+    return len(data.get("rows", []))
+
+
+def _in_chunks(pages: Iterator[LandedPage]) -> Iterator[list[LandedPage]]:
+    """Landed pages in groups of about ``CHUNK_ROWS`` rows, so memory stays bounded."""
+    group, rows = [], 0
+    for page in pages:
+        group.append(page)
+        rows += _rows_in(page.data)
+        if rows >= CHUNK_ROWS:
+            yield group
+            group, rows = [], 0
+    if group:
+        yield group
+
+
+def _feed(pages: list[LandedPage]) -> list[tuple]:
+    return [(p.ref, p.data) for p in pages]
+
+
+def _rows(pages: list[LandedPage]) -> list[tuple]:
+    return [(p.ref, p.params, p.data) for p in pages]
+
+
+def _transforms(run: RunRef) -> dict[str, list[tuple[str, Callable[[list], pd.DataFrame]]]]:
+    """Each dataset's landing sources, and the pure transform that reads a group of pages."""
+
+    def lists(kind: str) -> Callable[[list], pd.DataFrame]:
+        return lambda pages: national.national_procedures({kind: _rows(pages)})
+
+    return {
+        "province_decisions": [
+            (
+                "province_feed",
+                lambda pages: publications.province_decisions(_feed(pages), run.province),
+            )
+        ],
+        "province_items": [
+            ("province_feed", lambda pages: publications.province_items(_feed(pages)))
+        ],
+        "province_workflows": [
+            ("province_feed", lambda pages: publications.province_workflows(_feed(pages)))
+        ],
+        "national_agencies": [
+            ("national_agencies", lambda pages: national.national_agencies(_rows(pages)))
+        ],
+        "national_fields": [
+            ("national_fields", lambda pages: national.national_fields(_rows(pages)))
+        ],
+        "national_decisions": [
+            ("national_decisions", lambda pages: national.national_decisions(_rows(pages)))
+        ],
+        "national_procedures": [
+            (f"national_procedures_{kind}", lists(kind)) for kind in PROCEDURE_LIST_SERVICES
+        ],
+        "national_decision_fields": [
+            (
+                "national_decision_fields",
+                lambda pages: national.national_decision_fields(_rows(pages)),
+            )
+        ],
+        "national_publicized": [
+            ("national_publicized", lambda pages: national.national_publicized(_rows(pages)))
+        ],
+        "dossier_stats": [
+            ("dossier_stats", lambda pages: dossier_stats.dossier_stats(_feed(pages)))
+        ],
+    }
+
+
+class ParquetSink:
+    """Frames appended to one Parquet file; the first frame's schema holds for the rest."""
+
+    def __init__(self, path: Path) -> None:
+        self.path, self.writer, self.rows = path, None, 0
+
+    def write(self, df: pd.DataFrame) -> None:
+        if self.writer is None:
+            table = pa.Table.from_pandas(df, preserve_index=False)
+            self.writer = pq.ParquetWriter(self.path, table.schema)
+        else:
+            table = pa.Table.from_pandas(df, schema=self.writer.schema, preserve_index=False)
+        self.writer.write_table(table)
+        self.rows += len(df)
+
+    def close(self, empty: pd.DataFrame | None = None) -> None:
+        if self.writer is None and empty is not None:
+            self.write(empty.iloc[0:0])
+        if self.writer is not None:
+            self.writer.close()
+
+
+def read_chunks(path: Path) -> Iterator[pd.DataFrame]:
+    """A staged Parquet file, ``CHUNK_ROWS`` rows at a time, with nullable dtypes kept."""
+    types = {
+        pa.int64(): pd.Int64Dtype(),
+        pa.bool_(): pd.BooleanDtype(),
+        pa.string(): pd.StringDtype(),
+        pa.large_string(): pd.StringDtype(),
+    }
+    source = pq.ParquetFile(path)
+    if source.metadata.num_rows == 0:  # still one (empty) chunk, with the columns
+        yield source.read().to_pandas(types_mapper=types.get)
+    for batch in source.iter_batches(batch_size=CHUNK_ROWS):
+        yield batch.to_pandas(types_mapper=types.get)
 
 
 def _stage(settings: Settings, run: RunRef) -> Path:
@@ -283,21 +368,38 @@ def _read_counts(path: Path) -> dict[str, dict[str, int]]:
 
 
 def transform(settings: Settings, run: RunRef) -> RunRef:
-    """Canonical tables, duplicates removed (and counted), staged as Parquet."""
+    """Canonical tables, staged as Parquet chunk by chunk; duplicates within a chunk are
+    removed and counted here, those across chunks when the load stages them. Each landed page
+    is parsed once, whatever number of tables it feeds."""
     stage = _stage(settings, run)
-    counts = {}
-    for name, df in _tables(Landing(settings.landing_dir / run.run_id), run).items():
-        key = [c.name for c in DATASETS[name].table.primary_key.columns]
-        unique, duplicates = split_duplicates(df, key)
-        hashed(name, unique).to_parquet(stage / f"{name}.transformed.parquet")
-        counts[name] = {"extracted": len(df), "duplicates": duplicates}
+    landing = Landing(settings.landing_dir / run.run_id)
+    transforms = _transforms(run)
+    wanted = KIND_DATASETS[run.kind]
+    by_source: dict[str, list[tuple[str, Callable]]] = {}
+    for name in wanted:
+        for source, transform_ in transforms[name]:
+            by_source.setdefault(source, []).append((name, transform_))
+    counts = {name: {"extracted": 0, "duplicates": 0} for name in wanted}
+    sinks = {name: ParquetSink(stage / f"{name}.transformed.parquet") for name in wanted}
+    for source, targets in by_source.items():
+        for pages in _in_chunks(landing.pages(source)):
+            for name, transform_ in targets:
+                df = transform_(pages)
+                key = [c.name for c in DATASETS[name].table.primary_key.columns]
+                unique, duplicates = split_duplicates(df, key)
+                sinks[name].write(hashed(name, unique))
+                counts[name]["extracted"] += len(df)
+                counts[name]["duplicates"] += duplicates
+    for name, sink in sinks.items():
+        sink.close(empty=hashed(name, transforms[name][0][1]([])))
     _write_counts(stage / "transform.json", counts)
     return run
 
 
 # --- validate ------------------------------------------------------------------------------------
 def validate(settings: Settings, run: RunRef) -> RunRef:
-    """Split each table into rows to load and rows to quarantine, by the suites' severities."""
+    """Split each table into rows to load and rows to quarantine, by the suites' severities,
+    a chunk at a time; whole-table checks still judge the whole table."""
     from expectations.validate import ValidationStopped, Validator  # seconds to import
 
     stage = _stage(settings, run)
@@ -307,23 +409,36 @@ def validate(settings: Settings, run: RunRef) -> RunRef:
     valid_ids: dict[str, list[str]] = {}
     outcomes, stopped = {}, []
     for name in KIND_DATASETS[run.kind]:
-        df = pd.read_parquet(stage / f"{name}.transformed.parquet")
-        params: dict[str, Any] = {
-            # A source that suddenly answers far fewer rows stops the load (whole-table check).
-            "min_rows": int(previous.get(name, 0) * settings.row_count_floor),
-        }
-        if parent := DATASETS[name].parent:
-            params["known_decision_ids"] = valid_ids[parent]
-        result = validator.validate(name, df, params)
-        if "decision_id" in result.valid.columns:
-            valid_ids[name] = result.valid["decision_id"].astype(str).tolist()
-        result.valid.to_parquet(stage / f"{name}.valid.parquet")
-        result.quarantined.assign(reasons=result.quarantined["reasons"].map(json.dumps)).to_parquet(
-            stage / f"{name}.quarantined.parquet"
-        )
-        outcomes[name] = result.outcomes
-        if result.stopped:
-            stopped.append(result.stopped)
+        source = stage / f"{name}.transformed.parquet"
+        total = pq.ParquetFile(source).metadata.num_rows
+        # A source that suddenly answers far fewer rows stops the load (whole-table check).
+        min_rows = int(previous.get(name, 0) * settings.row_count_floor)
+        valid = ParquetSink(stage / f"{name}.valid.parquet")
+        held = ParquetSink(stage / f"{name}.quarantined.parquet")
+        ids: list[str] = []
+        results = []
+        for chunk in read_chunks(source):
+            # Per chunk, "the table has min_rows" is "this chunk has what the others lack".
+            params: dict[str, Any] = {"min_rows": max(0, min_rows - (total - len(chunk)))}
+            if parent := DATASETS[name].parent:
+                params["known_decision_ids"] = valid_ids[parent]
+            result = validator.validate(name, chunk, params)
+            valid.write(result.valid)
+            held.write(
+                result.quarantined.assign(
+                    reasons=result.quarantined["reasons"].map(json.dumps).astype("string")
+                )
+            )
+            if "decision_id" in result.valid.columns:
+                ids += result.valid["decision_id"].astype(str).tolist()
+            results.append(result.outcomes)
+            if result.stopped:
+                stopped.append(result.stopped)
+        valid_ids[name] = ids
+        valid.close()
+        held.close()
+        outcomes[name] = combine_outcomes(results)
+    validator.build_docs()
     # The history is kept whatever the load does next, so auditors see why a run stopped.
     with make_engine(settings.mirror_url).begin() as conn:
         for name, results in outcomes.items():
@@ -331,6 +446,24 @@ def validate(settings: Settings, run: RunRef) -> RunRef:
     if stopped:
         raise ValidationStopped("; ".join(stopped) + "; nothing was loaded")
     return run
+
+
+def combine_outcomes(chunks: list[list]) -> list:
+    """One outcome per expectation over all chunks: met only if met in every chunk."""
+    from dataclasses import replace
+
+    combined = list(chunks[0])
+    for outcomes in chunks[1:]:
+        combined = [
+            replace(
+                a,
+                success=a.success and b.success,
+                unexpected_count=a.unexpected_count + b.unexpected_count,
+                element_count=a.element_count + b.element_count,
+            )
+            for a, b in zip(combined, outcomes, strict=True)
+        ]
+    return combined
 
 
 # --- load ----------------------------------------------------------------------------------------
@@ -345,9 +478,7 @@ def lock_scopes(run: RunRef) -> list[str]:
 
 def _valid_chunks(path: Path, run: RunRef) -> Iterator[pd.DataFrame]:
     """The valid rows, a bounded chunk at a time, ready for the mirror."""
-    integers = {pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype()}
-    for batch in pq.ParquetFile(path).iter_batches(batch_size=LOAD_CHUNK_ROWS):
-        chunk = batch.to_pandas(types_mapper=integers.get)
+    for chunk in read_chunks(path):
         yield chunk.drop(columns=PROVENANCE[1:]).assign(run_id=run.run_id, first_run_id=run.run_id)
 
 
@@ -369,11 +500,16 @@ def load(settings: Settings, run: RunRef) -> dict[str, Any]:
     ):
         for name in KIND_DATASETS[run.kind]:
             valid = stage / f"{name}.valid.parquet"
-            result = upsert(conn, DATASETS[name].table, _valid_chunks(valid, run))
+            result = upsert(
+                conn,
+                DATASETS[name].table,
+                _valid_chunks(valid, run),
+                returning="procedure_code" if name == "province_items" else None,
+            )
             held = pd.read_parquet(stage / f"{name}.quarantined.parquet")
             held["reasons"] = held["reasons"].map(json.loads)
             ledger.record_quarantine(conn, run.run_id, name, held)
-            keys = pd.read_parquet(valid, columns=["row_key"])["row_key"].astype(str).tolist()
+            keys = set(pd.read_parquet(valid, columns=["row_key"])["row_key"].astype(str))
             ledger.release_quarantine(conn, run.run_id, name, keys)
             counts[name].update(
                 inserted=result.inserted,
@@ -385,9 +521,8 @@ def load(settings: Settings, run: RunRef) -> dict[str, Any]:
             _check_balance(name, counts[name])
             if name == "national_decisions":
                 _advance_watermarks(conn, run, pd.read_parquet(valid))
-            if name == "province_items":
-                codes = pd.read_parquet(valid, columns=["procedure_code"])["procedure_code"]
-                history.rebuild(conn, run.province, sorted(codes.dropna().unique().tolist()))
+            if name == "province_items":  # only the procedures whose annex rows changed
+                history.rebuild(conn, run.province, sorted({c for c in result.changed if c}))
     return {name: {k: counts[name][k] for k in COUNT_KEYS} for name in KIND_DATASETS[run.kind]}
 
 

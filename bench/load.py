@@ -1,0 +1,247 @@
+"""The load benchmark (``tthc bench``): N decision-item rows of realistic shape, in one run on
+the PostgreSQL mirror at ``TTHC_MIRROR_URL`` (a fresh schema, dropped afterwards), through:
+
+- raw ``COPY`` of the same rows (psycopg ``write_row``): the ceiling;
+- pandas ``to_sql`` (default method): the common baseline;
+- the project's load step (staged Parquet -> ``COPY`` into staging -> one merge);
+- the project's whole pipeline on landed feed pages (parse, normalize, validate, load);
+- a forced full re-sync of the same data, which must write nothing.
+
+Prints a table, then JSON as the last line.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import resource
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Column, Engine, MetaData, Table, text
+
+from loaders.db import make_engine, upgrade
+from loaders.schema import province_items
+from loaders.upsert import to_records, upsert
+from simulator.catalogue import DEPARTMENTS, LOCAL_LEVELS
+from simulator.dataset import ACTION_LABELS
+from tthc import pipeline
+from tthc.settings import Settings
+
+DECISIONS_PER_PAGE = 50
+ITEMS_PER_DECISION = 20
+
+
+def write_landing(folder: Path, rows: int) -> None:
+    """A province feed of ``rows`` annex rows, landed as the extract step would land it."""
+    rng = random.Random(rows)
+    names = [
+        (agency, field, name, level)
+        for agency, _, fields, level in [(a, m, f, "tỉnh") for a, m, f in DEPARTMENTS]
+        + [(a, m, f, lv) for lv, (a, m, f) in LOCAL_LEVELS.items()]
+        for field, items in fields.items()
+        for name in items
+    ]
+    actions = list(ACTION_LABELS.values())
+    folder.mkdir(parents=True)
+    decisions = (rows + ITEMS_PER_DECISION - 1) // ITEMS_PER_DECISION
+    written = 0
+    with (folder / "province_feed.jsonl").open("w", encoding="utf-8") as out:
+        for first in range(0, decisions, DECISIONS_PER_PAGE):
+            page = {"province": "06", "total": decisions, "decisions": []}
+            for d in range(first, min(first + DECISIONS_PER_PAGE, decisions)):
+                items = []
+                for i in range(min(ITEMS_PER_DECISION, rows - written)):
+                    agency, field, name, level = rng.choice(names)
+                    items.append(
+                        {
+                            "stt": i + 1,
+                            "procedure_code": f"{1 + d % 2}.{(d * 31 + i) % 10**6:06d}",
+                            "procedure_name": name,
+                            "field": field,
+                            "level": level,
+                            "agency": agency,
+                            "action": rng.choice(actions),
+                        }
+                    )
+                written += len(items)
+                page["decisions"].append(
+                    {
+                        "decision_id": f"06-B-{d:07d}",
+                        "number": f"{d % 9000 + 1}/QĐ-UBND",
+                        "title": f"Về việc công bố Danh mục thủ tục hành chính ({d})",
+                        "signed_date": f"{1 + d % 28:02d}/{1 + d % 12:02d}/20{15 + d % 10}",
+                        "effective_date": None,
+                        "publishes_procedures": True,
+                        "approves_workflows": False,
+                        "items": items,
+                        "workflows": [],
+                    }
+                )
+            body = json.dumps(page, ensure_ascii=False)
+            out.write(
+                json.dumps(
+                    {
+                        "url": "bench",
+                        "params": {"page": first // DECISIONS_PER_PAGE + 1},
+                        "fetched_at": "2026-01-01T00:00:00+00:00",
+                        "sha256": hashlib.sha256(body.encode()).hexdigest(),
+                        "body": body,
+                    },
+                    ensure_ascii=False,
+                )
+                + "\n"
+            )
+
+
+def fresh_schema(server_url: str) -> tuple[str, str]:
+    schema = f"bench_{uuid.uuid4().hex[:8]}"
+    with make_engine(server_url).begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    sep = "&" if "?" in server_url else "?"
+    return schema, f"{server_url}{sep}options=-csearch_path%3D{schema}"
+
+
+def wal_bytes(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return int(conn.scalar(text("SELECT pg_current_wal_lsn() - '0/0'::pg_lsn")))
+
+
+def copy_table(engine: Engine, name: str) -> Table:
+    """The mirror's province_items columns and primary key (no secondary index)."""
+    table = Table(
+        name,
+        MetaData(),
+        *[
+            Column(c.name, c.type, primary_key=c.primary_key, nullable=c.nullable)
+            for c in province_items.columns
+        ],
+    )
+    table.create(engine)
+    return table
+
+
+def bench_copy(engine: Engine, staged: Path) -> float:
+    table = copy_table(engine, "copy_items")
+    columns = [c.name for c in table.columns]
+    elapsed = 0.0
+    with engine.begin() as conn:
+        cursor = conn.connection.driver_connection.cursor()
+        names = ", ".join(f'"{c}"' for c in columns)
+        for chunk in pipeline.read_chunks(staged):
+            rows = to_records(chunk.assign(run_id="bench", first_run_id="bench"), columns)
+            started = time.perf_counter()
+            with cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+                for row in rows:
+                    copy.write_row(row)
+            elapsed += time.perf_counter() - started
+    return elapsed
+
+
+def bench_to_sql(engine: Engine, staged: Path) -> float:
+    table = copy_table(engine, "to_sql_items")
+    columns = [c.name for c in table.columns]
+    elapsed = 0.0
+    with engine.begin() as conn:
+        for chunk in pipeline.read_chunks(staged):
+            frame = chunk.assign(run_id="bench", first_run_id="bench")[columns]
+            started = time.perf_counter()
+            frame.to_sql(table.name, conn, if_exists="append", index=False)
+            elapsed += time.perf_counter() - started
+    return elapsed
+
+
+def bench_load(engine: Engine, staged: Path) -> tuple[float, Any]:
+    run = pipeline.RunRef("bench-load", "publications", "06")
+    started = time.perf_counter()
+    with engine.begin() as conn:
+        counts = upsert(conn, province_items, pipeline._valid_chunks(staged, run))
+    return time.perf_counter() - started, counts
+
+
+def pipeline_run(settings: Settings, landing: Path, run_id: str) -> tuple[float, dict]:
+    run = pipeline.RunRef(run_id, "publications", "06", scopes=[])
+    target = settings.landing_dir / run_id
+    target.mkdir(parents=True)
+    (target / "province_feed.jsonl").symlink_to(landing / "province_feed.jsonl")
+    pipeline.begin(settings, run)
+    started = time.perf_counter()
+    for step in (pipeline.transform, pipeline.validate):
+        run = step(settings, run)
+    datasets = pipeline.load(settings, run)
+    elapsed = time.perf_counter() - started
+    pipeline.finish(settings, run, pipeline.summary(run, datasets))
+    return elapsed, datasets["province_items"]
+
+
+def run_bench(server_url: str, rows: int) -> dict[str, Any]:
+    if not server_url.startswith("postgresql"):
+        raise ValueError(
+            "tthc bench measures PostgreSQL: set TTHC_MIRROR_URL to a postgresql+psycopg:// URL"
+        )
+    schema, url = fresh_schema(server_url)
+    engine = make_engine(url)
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            home = Path(tmp)
+            write_landing(home / "raw", rows)
+            upgrade(engine)
+            settings = Settings(home=home, mirror_url=url)
+            # The staged rows the baselines and the load step read: the transform's own output.
+            prep = pipeline.RunRef("bench-prep", "publications", "06")
+            (settings.landing_dir / prep.run_id).mkdir(parents=True)
+            (settings.landing_dir / prep.run_id / "province_feed.jsonl").symlink_to(
+                home / "raw" / "province_feed.jsonl"
+            )
+            pipeline.transform(settings, prep)
+            staged = settings.staging_dir / prep.run_id / "province_items.transformed.parquet"
+
+            copy_s = bench_copy(engine, staged)
+            to_sql_s = bench_to_sql(engine, staged)
+            load_s, load_counts = bench_load(engine, staged)
+            with engine.begin() as conn:  # the whole pipeline starts from an empty mirror
+                conn.execute(province_items.delete())
+            e2e_s, e2e = pipeline_run(settings, home / "raw", "bench-e2e")
+            wal_before = wal_bytes(engine)
+            _, resync = pipeline_run(settings, home / "raw", "bench-resync")
+            resync_wal = wal_bytes(engine) - wal_before
+    finally:
+        engine.dispose()
+        with make_engine(server_url).begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    assert load_counts.inserted == rows and e2e["inserted"] == rows, (load_counts, e2e)
+    return {
+        "rows": rows,
+        "copy_rows_per_s": round(rows / copy_s),
+        "to_sql_rows_per_s": round(rows / to_sql_s),
+        "load_rows_per_s": round(rows / load_s),
+        "end_to_end_rows_per_s": round(rows / e2e_s),
+        "load_to_copy": round(copy_s / load_s, 3),
+        "end_to_end_to_copy": round(copy_s / e2e_s, 3),
+        "end_to_end_to_to_sql": round(to_sql_s / e2e_s, 3),
+        "resync_rows_written": resync["inserted"] + resync["updated"],
+        "resync_wal_mb": round(resync_wal / 2**20, 1),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+    }
+
+
+def print_report(figures: dict[str, Any]) -> None:
+    print(f"{figures['rows']:,} decision-item rows on PostgreSQL")
+    for label, key, ratio in [
+        ("raw COPY (write_row)", "copy_rows_per_s", None),
+        ("pandas to_sql", "to_sql_rows_per_s", None),
+        ("load step", "load_rows_per_s", "load_to_copy"),
+        ("whole pipeline", "end_to_end_rows_per_s", "end_to_end_to_copy"),
+    ]:
+        extra = f"  ({figures[ratio]:.2f}x COPY)" if ratio else ""
+        print(f"  {label:<24}{figures[key]:>10,} rows/s{extra}")
+    print(f"  whole pipeline vs to_sql {figures['end_to_end_to_to_sql']:.2f}x")
+    print(
+        f"  re-sync rows written     {figures['resync_rows_written']:>10,} "
+        f"({figures['resync_wal_mb']} MB WAL)"
+    )
+    print(f"  peak RSS                 {figures['peak_rss_mb']:>10,} MB")

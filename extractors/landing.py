@@ -64,3 +64,23 @@ class Landing:
                 meta = json.loads(line)
                 body = meta.pop("body")
                 yield LandedPage(source=source, page=number, data=json.loads(body), **meta)
+
+    def records(self, refs: list[str]) -> list[Any]:
+        """The records the references point at (``source#page:path/to/record``), as landed."""
+        wanted: dict[tuple[str, int], list[int]] = {}
+        for i, ref in enumerate(refs):
+            source, _, rest = ref.partition("#")
+            page = int(rest.partition(":")[0])
+            wanted.setdefault((source, page), []).append(i)
+        found: list[Any] = [None] * len(refs)
+        for source in {source for source, _ in wanted}:
+            for page in self.pages(source):
+                for i in wanted.get((source, page.page), []):
+                    found[i] = _follow(page.data, refs[i].partition(":")[2])
+        return found
+
+
+def _follow(data: Any, path: str) -> Any:
+    for step in filter(None, path.split("/")):
+        data = data[int(step)] if isinstance(data, list) else data[step]
+    return data

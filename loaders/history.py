@@ -1,24 +1,39 @@
-"""Procedure versions in the mirror: rebuilt for the procedures a run touched (the cost follows
-the change, not the mirror), and read back as of a date."""
+"""Procedure history: the versions of a procedure over the decisions that published it.
+
+A procedure is published new, amended, replaced and finally abolished by successive decisions.
+Each decision opens a version from the date it takes effect (its signing date when none is
+given) and closes the one before; an abolition opens a last version whose status says so. So
+the mirror answers "what did procedure X look like on date D, and which decision said so".
+
+Versions are rebuilt in the database (window functions, one statement) for the procedures a run
+touched only, so the cost follows the change, not the mirror."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Column, Connection, MetaData, String, Table, delete, or_, select
+from sqlalchemy import (
+    Column,
+    Connection,
+    MetaData,
+    String,
+    Table,
+    case,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+)
 
 from loaders.schema import procedure_versions, province_decisions, province_items
 from loaders.upsert import write_rows
-from transforms.history import procedure_versions as build_versions
-
-CHUNK_ROWS = 100_000  # annex rows in memory at a time
 
 
 def rebuild(conn: Connection, province: str, codes: list[str]) -> int:
-    """Recompute the versions of ``codes`` in ``province``; return how many versions exist."""
+    """Recompute the versions of ``codes`` in ``province``; return how many were written."""
     if not codes:
         return 0
     touched = Table(
@@ -34,60 +49,57 @@ def rebuild(conn: Connection, province: str, codes: list[str]) -> int:
                 procedure_versions.c.procedure_code.in_(select(touched.c.code)),
             )
         )
-        written = 0
-        for items in _items_by_procedure(conn, province, touched):
-            versions = build_versions(items)
-            write_rows(conn, procedure_versions, versions)
-            written += len(versions)
-        return written
+        return conn.execute(
+            insert(procedure_versions).from_select(VERSION_COLUMNS, _versions(province, touched)),
+            execution_options={"preserve_rowcount": True},
+        ).rowcount
     finally:
         touched.drop(conn)
 
 
-def _items_by_procedure(
-    conn: Connection,
-    province: str,
-    touched: Table,
-) -> Iterator[pd.DataFrame]:
-    """The annex rows of the touched procedures, in chunks that never split a procedure."""
-    query = (
+VERSION_COLUMNS = [
+    "province_code",
+    "procedure_code",
+    "version_no",
+    "valid_from",
+    "valid_to",
+    "status",
+    "action",
+    "decision_id",
+    "decision_number",
+    "procedure_name",
+    "field",
+    "level",
+    "agency",
+]
+
+
+def _versions(province: str, touched: Table):
+    items, decisions = province_items.c, province_decisions.c
+    starts = func.coalesce(decisions.effective_date, decisions.signed_date)
+    window = {
+        "partition_by": items.procedure_code,
+        "order_by": [starts, decisions.signed_date, items.decision_id],
+    }
+    return (
         select(
-            province_decisions.c.province_code,
-            province_items.c.procedure_code,
-            province_items.c.decision_id,
-            province_decisions.c.number_raw,
-            province_decisions.c.signed_date,
-            province_decisions.c.effective_date,
-            province_items.c.action,
-            province_items.c.procedure_name,
-            province_items.c.field,
-            province_items.c.level,
-            province_items.c.agency,
+            decisions.province_code,
+            items.procedure_code,
+            func.row_number().over(**window),
+            starts,
+            func.lead(starts).over(**window),
+            case((items.action == "abolished", "abolished"), else_="in force"),
+            items.action,
+            items.decision_id,
+            decisions.number_raw,
+            items.procedure_name,
+            items.field,
+            items.level,
+            items.agency,
         )
-        .join(province_decisions, province_items.c.decision_id == province_decisions.c.decision_id)
-        .join(touched, touched.c.code == province_items.c.procedure_code)
-        .where(province_decisions.c.province_code == province)
-        .order_by(province_items.c.procedure_code)
-    )
-    # Per statement: Connection.execution_options() would stream every later statement too.
-    result = conn.execute(
-        query, execution_options={"stream_results": True, "yield_per": CHUNK_ROWS}
-    )
-    columns, carry = list(result.keys()), pd.DataFrame()
-    for rows in result.partitions():
-        chunk = pd.concat([carry, pd.DataFrame(rows, columns=columns)], ignore_index=True)
-        last = chunk["procedure_code"].iloc[-1]
-        carry = chunk[chunk["procedure_code"] == last]  # may go on in the next partition
-        if len(carry) < len(chunk):
-            yield _typed(chunk[chunk["procedure_code"] != last])
-    if not carry.empty:
-        yield _typed(carry)
-
-
-def _typed(items: pd.DataFrame) -> pd.DataFrame:
-    return items.assign(
-        signed_date=pd.to_datetime(items["signed_date"]),
-        effective_date=pd.to_datetime(items["effective_date"]),
+        .join(province_decisions, items.decision_id == decisions.decision_id)
+        .join(touched, touched.c.code == items.procedure_code)
+        .where(decisions.province_code == province)
     )
 
 

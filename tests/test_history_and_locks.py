@@ -12,47 +12,86 @@ import pytest
 from loaders import history
 from loaders.db import make_engine, upgrade
 from loaders.locks import RunLocked, run_lock
+from loaders.schema import province_decisions, province_items
+from loaders.upsert import upsert
 from simulator.server import SimulatorServer
 from tests.conftest import DATASET, ROOT, make_settings
-from transforms.history import procedure_versions
+from transforms.frames import with_content_hash
 from tthc import pipeline
 
 
-def item(decision, signed, action, effective=None, name="Đăng ký khai sinh"):
-    return {
-        "province_code": "06",
-        "procedure_code": "1.000001",
-        "decision_id": decision,
-        "number_raw": f"{decision}/QĐ-UBND",
-        "signed_date": pd.Timestamp(signed),
-        "effective_date": pd.Timestamp(effective) if effective else pd.NaT,
-        "action": action,
-        "procedure_name": name,
-        "field": "Hộ tịch",
-        "level": "xã",
-        "agency": "UBND cấp xã",
-    }
-
-
-def test_versions_follow_the_decisions():
-    versions = procedure_versions(
-        pd.DataFrame(
-            [
-                item("30", "2020-06-01", "abolished"),
-                item("10", "2019-01-10", "new", effective="2019-02-01"),
-                item("20", "2020-03-01", "amended", name="Đăng ký khai sinh (sửa đổi)"),
-            ]
-        )
+def seed(conn, rows):
+    """Decisions and one procedure's annex rows straight into the mirror."""
+    decisions = pd.DataFrame(
+        [
+            {
+                "decision_id": d,
+                "province_code": "06",
+                "number_raw": f"{d}/QĐ-UBND",
+                "number_norm": f"{d}/QĐ-UBND",
+                "title": None,
+                "signed_date": pd.Timestamp(signed),
+                "effective_date": pd.Timestamp(effective) if effective else pd.NaT,
+                "publishes_procedures": True,
+                "approves_workflows": False,
+            }
+            for d, signed, effective, _, _ in rows
+        ]
     )
-    assert versions["decision_id"].tolist() == ["10", "20", "30"]
-    assert versions["version_no"].tolist() == [1, 2, 3]
-    assert versions["valid_from"].tolist()[0] == pd.Timestamp("2019-02-01")  # effective date
-    assert versions["valid_to"].tolist()[:2] == [
-        pd.Timestamp("2020-03-01"),
-        pd.Timestamp("2020-06-01"),
-    ]
-    assert pd.isna(versions["valid_to"].tolist()[2])
-    assert versions["status"].tolist() == ["in force", "in force", "abolished"]
+    items = pd.DataFrame(
+        [
+            {
+                "decision_id": d,
+                "item_key": "1.000001",
+                "item_no": 1,
+                "procedure_code": "1.000001",
+                "procedure_name": name,
+                "name_key": name.lower(),
+                "field": "Hộ tịch",
+                "level": "xã",
+                "agency": "UBND cấp xã",
+                "action": action,
+            }
+            for d, _, _, action, name in rows
+        ]
+    )
+    for table, df in ((province_decisions, decisions), (province_items, items)):
+        upsert(
+            conn,
+            table,
+            with_content_hash(df, list(df.columns)).assign(
+                source_ref="t", first_run_id="r", run_id="r"
+            ),
+        )
+
+
+def test_versions_follow_the_decisions(mirror_url):
+    engine = make_engine(mirror_url)
+    upgrade(engine)
+    with engine.begin() as conn:
+        seed(
+            conn,
+            [
+                ("30", "2020-06-01", None, "abolished", "Đăng ký khai sinh"),
+                ("10", "2019-01-10", "2019-02-01", "new", "Đăng ký khai sinh"),
+                ("20", "2020-03-01", None, "amended", "Đăng ký khai sinh (sửa đổi)"),
+            ],
+        )
+        assert history.rebuild(conn, "06", ["1.000001"]) == 3
+        versions = history.history(conn, "06", "1.000001")
+        on = {
+            day: history.version_on(conn, "06", "1.000001", date.fromisoformat(day))
+            for day in ("2019-01-20", "2019-02-01", "2020-03-15", "2021-01-01")
+        }
+    assert [v["decision_id"] for v in versions] == ["10", "20", "30"]
+    assert [str(v["valid_from"]) for v in versions] == ["2019-02-01", "2020-03-01", "2020-06-01"]
+    assert [str(v["valid_to"]) for v in versions] == ["2020-03-01", "2020-06-01", "None"]
+    assert [v["status"] for v in versions] == ["in force", "in force", "abolished"]
+    assert on["2019-01-20"] is None  # signed, but not yet in effect
+    assert on["2019-02-01"]["decision_number"] == "10/QĐ-UBND"
+    assert on["2020-03-15"]["procedure_name"] == "Đăng ký khai sinh (sửa đổi)"
+    assert on["2021-01-01"]["status"] == "abolished" and on["2021-01-01"]["decision_id"] == "30"
+    engine.dispose()
 
 
 def test_the_mirror_answers_what_a_procedure_was_on_a_date(tmp_path, simulator, mirror_url):

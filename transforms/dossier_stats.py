@@ -34,9 +34,9 @@ RESIDUALS = {
 
 def dossier_stats(pages: Iterable[tuple[str, dict]]) -> pd.DataFrame:
     records = (
-        (ref, {**row, "province": page["province"], "period": page["period"]})
+        (f"{ref}:rows/{i}", {**row, "province": page["province"], "period": page["period"]})
         for ref, page in pages
-        for row in page["rows"]
+        for i, row in enumerate(page["rows"])
     )
     raw = records_frame(records, ["province", "period", "stt", "donVi", "capHanhChinh", *COUNTS])
     df = pd.DataFrame(
@@ -56,5 +56,4 @@ def dossier_stats(pages: Iterable[tuple[str, dict]]) -> pd.DataFrame:
         df[residual] = df[total] - df[parts].sum(axis=1, min_count=len(parts))
     df["source_ref"] = raw["source_ref"]
     df["row_key"] = df["province_code"] + "|" + df["period"] + "|" + df["agency_name"]
-    df["raw"] = raw["raw"]
     return df

@@ -2,28 +2,24 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 
 import pandas as pd
 
-# Columns that travel with each row but are not its content.
-PROVENANCE = ["source_ref", "row_key", "raw"]
-
-
 def records_frame(records: Iterable[tuple[str, dict]], columns: list[str]) -> pd.DataFrame:
-    """Rows as received, one per record, with their source reference and raw JSON kept."""
-    refs, raws, values = [], [], []
+    """Rows as received, one per record, with the reference of each. ``source_ref`` points at
+    the record inside its landed page ("province_feed#3:decisions/7/items/2"), so the row as
+    received can be read back for quarantine without copying every row."""
+    refs, values = [], []
     for ref, record in records:
         refs.append(ref)
-        raws.append(json.dumps(record, ensure_ascii=False, sort_keys=True))
         values.append(record)
     frame = (
         pd.DataFrame.from_records(values, columns=columns)
         if values
         else pd.DataFrame(columns=columns)
     )
-    return frame.assign(source_ref=refs, raw=raws)
+    return frame.assign(source_ref=pd.array(refs, dtype="string"))
 
 
 def split_duplicates(df: pd.DataFrame, key: list[str]) -> tuple[pd.DataFrame, int]:

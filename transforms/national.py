@@ -17,8 +17,8 @@ Pages = Iterable[tuple[str, dict, list[dict]]]  # (source reference, request par
 def _rows(pages: Pages, **extra_from_params: str) -> Iterable[tuple[str, dict]]:
     for ref, params, rows in pages:
         extra = {name: str(params.get(param, "")) for name, param in extra_from_params.items()}
-        for row in rows:
-            yield ref, {**row, **extra}
+        for i, row in enumerate(rows):
+            yield f"{ref}:{i}", {**row, **extra}
 
 
 def _string(series: pd.Series) -> pd.Series:
@@ -41,7 +41,6 @@ def national_decisions(pages: Pages) -> pd.DataFrame:
             "agency_name": clean_column(raw["AGENCY_NAME"]),
             "source_ref": raw["source_ref"],
             "row_key": _string(raw["ID"]),
-            "raw": raw["raw"],
         }
     )
 
@@ -66,7 +65,6 @@ def national_procedures(pages_by_kind: dict[str, Pages]) -> pd.DataFrame:
                     "published_agency": clean_column(raw["PUBLISHED_AGENCY"]),
                     "source_ref": raw["source_ref"],
                     "row_key": _string(raw["decision_id"]) + "|" + kind + "|" + _string(raw["ID"]),
-                    "raw": raw["raw"],
                 }
             )
         )
@@ -83,7 +81,6 @@ def national_agencies(pages: Pages) -> pd.DataFrame:
             "code": agency_code_column(raw["CODE"]),
             "source_ref": raw["source_ref"],
             "row_key": _string(raw["ID"]),
-            "raw": raw["raw"],
         }
     )
 
@@ -96,7 +93,6 @@ def national_fields(pages: Pages) -> pd.DataFrame:
             "name": clean_column(raw["FIELD_NAME"]),
             "source_ref": raw["source_ref"],
             "row_key": _string(raw["ID"]),
-            "raw": raw["raw"],
         }
     )
 
@@ -110,7 +106,6 @@ def national_decision_fields(pages: Pages) -> pd.DataFrame:
             "name": clean_column(raw["NAME"]),
             "source_ref": raw["source_ref"],
             "row_key": _string(raw["decision_id"]) + "|" + _string(raw["ID"]),
-            "raw": raw["raw"],
         }
     )
 
@@ -128,6 +123,5 @@ def national_publicized(pages: Pages) -> pd.DataFrame:
             "weight": pd.to_numeric(raw["WEIGHT"], errors="coerce").astype("Int64"),
             "source_ref": raw["source_ref"],
             "row_key": _string(raw["TTHC_MA"]) + "|" + _string(raw["TYPE"]),
-            "raw": raw["raw"],
         }
     )

@@ -28,9 +28,10 @@ Feed = Iterable[tuple[str, dict]]  # (source reference, one page of the feed)
 
 
 def _decisions(pages: Feed) -> Iterable[tuple[str, dict]]:
+    """(reference of the decision inside its page, decision)."""
     for ref, page in pages:
-        for decision in page["decisions"]:
-            yield ref, decision
+        for i, decision in enumerate(page["decisions"]):
+            yield f"{ref}:decisions/{i}", decision
 
 
 def province_decisions(pages: Feed, province: str) -> pd.DataFrame:
@@ -64,7 +65,6 @@ def province_decisions(pages: Feed, province: str) -> pd.DataFrame:
             "approves_workflows": raw["approves_workflows"].astype("boolean"),
             "source_ref": raw["source_ref"],
             "row_key": raw["decision_id"].astype("string"),
-            "raw": raw["raw"],
         }
     )
 
@@ -73,9 +73,9 @@ def province_items(pages: Feed) -> pd.DataFrame:
     """One row per annex line: a procedure and what the decision does to it."""
     raw = records_frame(
         (
-            (ref, {**item, "decision_id": d["decision_id"]})
+            (f"{ref}/items/{j}", {**item, "decision_id": d["decision_id"]})
             for ref, d in _decisions(pages)
-            for item in d.get("items", [])
+            for j, item in enumerate(d.get("items", []))
         ),
         [
             "decision_id",
@@ -110,7 +110,6 @@ def province_items(pages: Feed) -> pd.DataFrame:
             "action": per_distinct(raw["action"], lambda a: ACTIONS.get(match_key(a) or "")),
             "source_ref": raw["source_ref"],
             "row_key": raw["decision_id"].astype("string") + "|" + raw["stt"].astype("string"),
-            "raw": raw["raw"],
         }
     )
 
@@ -119,9 +118,9 @@ def province_workflows(pages: Feed) -> pd.DataFrame:
     """One row per internal workflow (quy trình nội bộ) a decision approves."""
     raw = records_frame(
         (
-            (ref, {**wf, "decision_id": d["decision_id"]})
+            (f"{ref}/workflows/{j}", {**wf, "decision_id": d["decision_id"]})
             for ref, d in _decisions(pages)
-            for wf in d.get("workflows", [])
+            for j, wf in enumerate(d.get("workflows", []))
         ),
         ["decision_id", "stt", "procedure_code", "procedure_name", "steps", "processing_days"],
     )
@@ -137,6 +136,5 @@ def province_workflows(pages: Feed) -> pd.DataFrame:
             ),
             "source_ref": raw["source_ref"],
             "row_key": raw["decision_id"].astype("string") + "|" + raw["stt"].astype("string"),
-            "raw": raw["raw"],
         }
     )

@@ -36,7 +36,7 @@ from loaders.db import make_engine
 from loaders.locks import run_lock
 from loaders.upsert import upsert
 from transforms import dossier_stats, national, publications
-from transforms.frames import PROVENANCE, split_duplicates, with_content_hash
+from transforms.frames import split_duplicates, with_content_hash
 from tthc.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -479,7 +479,7 @@ def lock_scopes(run: RunRef) -> list[str]:
 def _valid_chunks(path: Path, run: RunRef) -> Iterator[pd.DataFrame]:
     """The valid rows, a bounded chunk at a time, ready for the mirror."""
     for chunk in read_chunks(path):
-        yield chunk.drop(columns=PROVENANCE[1:]).assign(run_id=run.run_id, first_run_id=run.run_id)
+        yield chunk.drop(columns=["row_key"]).assign(run_id=run.run_id, first_run_id=run.run_id)
 
 
 def load(settings: Settings, run: RunRef) -> dict[str, Any]:
@@ -487,6 +487,7 @@ def load(settings: Settings, run: RunRef) -> dict[str, Any]:
     one transaction, holding the run's lock."""
     stage = _stage(settings, run)
     counts = _read_counts(stage / "transform.json")
+    landing = Landing(settings.landing_dir / run.run_id)
     engine = make_engine(settings.mirror_url)
     with (
         run_lock(
@@ -508,6 +509,10 @@ def load(settings: Settings, run: RunRef) -> dict[str, Any]:
             )
             held = pd.read_parquet(stage / f"{name}.quarantined.parquet")
             held["reasons"] = held["reasons"].map(json.loads)
+            held["raw"] = [
+                json.dumps(record, ensure_ascii=False)
+                for record in landing.records(held["source_ref"].tolist())
+            ]
             ledger.record_quarantine(conn, run.run_id, name, held)
             keys = set(pd.read_parquet(valid, columns=["row_key"])["row_key"].astype(str))
             ledger.release_quarantine(conn, run.run_id, name, keys)

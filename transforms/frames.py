@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 import pandas as pd
 
+
 def records_frame(records: Iterable[tuple[str, dict]], columns: list[str]) -> pd.DataFrame:
     """Rows as received, one per record, with the reference of each. ``source_ref`` points at
     the record inside its landed page ("province_feed#3:decisions/7/items/2"), so the row as

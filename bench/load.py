@@ -26,7 +26,7 @@ from sqlalchemy import Column, Engine, MetaData, Table, text
 
 from loaders.db import make_engine, upgrade
 from loaders.schema import province_items
-from loaders.upsert import to_records, upsert
+from loaders.upsert import to_records
 from simulator.catalogue import DEPARTMENTS, LOCAL_LEVELS
 from simulator.dataset import ACTION_LABELS
 from tthc import pipeline
@@ -159,7 +159,7 @@ def bench_load(engine: Engine, staged: Path) -> tuple[float, Any]:
     run = pipeline.RunRef("bench-load", "publications", "06")
     started = time.perf_counter()
     with engine.begin() as conn:
-        counts = upsert(conn, province_items, pipeline._valid_chunks(staged, run))
+        counts = pipeline.load_dataset(conn, run, "province_items", staged)
     return time.perf_counter() - started, counts
 
 

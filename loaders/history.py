@@ -36,25 +36,34 @@ def rebuild(conn: Connection, province: str, codes: list[str]) -> int:
     """Recompute the versions of ``codes`` in ``province``; return how many were written."""
     if not codes:
         return 0
-    touched = Table(
-        "touched_procedures", MetaData(), Column("code", String(40)), prefixes=["TEMPORARY"]
-    )
-    touched.drop(conn, checkfirst=True)
-    touched.create(conn)
+    touched = temporary_codes(conn, "touched_procedures")
     try:
         write_rows(conn, touched, pd.DataFrame({"code": codes}))
-        conn.execute(
-            delete(procedure_versions).where(
-                procedure_versions.c.province_code == province,
-                procedure_versions.c.procedure_code.in_(select(touched.c.code)),
-            )
-        )
-        return conn.execute(
-            insert(procedure_versions).from_select(VERSION_COLUMNS, _versions(province, touched)),
-            execution_options={"preserve_rowcount": True},
-        ).rowcount
+        return rebuild_from(conn, province, touched)
     finally:
         touched.drop(conn)
+
+
+def temporary_codes(conn: Connection, name: str) -> Table:
+    """An empty temporary table of procedure codes (column ``code``)."""
+    table = Table(name, MetaData(), Column("code", String(40)), prefixes=["TEMPORARY"])
+    table.drop(conn, checkfirst=True)
+    table.create(conn)
+    return table
+
+
+def rebuild_from(conn: Connection, province: str, touched: Table) -> int:
+    """Recompute the versions of the codes in ``touched`` (a table with a ``code`` column)."""
+    conn.execute(
+        delete(procedure_versions).where(
+            procedure_versions.c.province_code == province,
+            procedure_versions.c.procedure_code.in_(select(touched.c.code)),
+        )
+    )
+    return conn.execute(
+        insert(procedure_versions).from_select(VERSION_COLUMNS, _versions(province, touched)),
+        execution_options={"preserve_rowcount": True},
+    ).rowcount
 
 
 VERSION_COLUMNS = [

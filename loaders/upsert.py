@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pandas as pd
 import pyarrow as pa
@@ -40,7 +40,6 @@ class UpsertCounts:
     updated: int = 0
     unchanged: int = 0
     duplicates: int = 0
-    changed: list = field(default_factory=list)  # values of ``returning`` of the rows written
 
 
 def to_records(df: pd.DataFrame, columns: list[str]) -> list[tuple]:
@@ -147,9 +146,22 @@ class Stage:
             condition = stage[self.SEQ].not_in(select(func.min(stage[self.SEQ])).group_by(*keys))
         return self.conn.execute(delete(self.table).where(condition)).rowcount
 
-    def merge(self, returning: str | None = None) -> UpsertCounts:
-        """Write the staged rows; with ``returning``, also collect that column's values of the
-        rows written (inserted or updated), e.g. to rebuild what depends on them."""
+    def changed_into(self, table: Table, column: str) -> None:
+        """Before ``merge``: copy into ``table`` (one column) the distinct ``column`` values of
+        the staged rows that are new or changed, so dependants can be rebuilt server-side."""
+        stage, target = self.table.c, self.target
+        unchanged = exists().where(
+            *[target.c[k] == stage[k] for k in self.key],
+            target.c.content_hash == stage.content_hash,
+        )
+        self.conn.execute(
+            insert(table).from_select(
+                [table.c[c.name] for c in table.columns][:1],
+                select(stage[column]).where(~unchanged, stage[column].is_not(None)).distinct(),
+            )
+        )
+
+    def merge(self) -> UpsertCounts:
         if not self.rows:
             return UpsertCounts()
         target, stage, conn = self.target, self.table.c, self.conn
@@ -157,39 +169,31 @@ class Stage:
             conn.execute(text(f'ANALYZE "{self.table.name}"'))  # temp tables have no statistics
         duplicates = self._drop_duplicates() if self._has_duplicates() else 0
         same_key = and_(*[target.c[k] == stage[k] for k in self.key])
-        writes = [
+        updated = conn.execute(
             update(target)
             .where(same_key, target.c.content_hash != stage.content_hash)
             .values(
                 {c: stage[c] for c in self.columns if c not in self.key and c != "first_run_id"}
-            ),
+            )
+        ).rowcount
+        inserted = conn.execute(
             insert(target).from_select(
                 self.columns,
                 select(*[stage[c] for c in self.columns]).where(~exists().where(same_key)),
             ),
-        ]
-        counts, changed = [], []
-        for statement in writes:
-            if returning:
-                values = conn.scalars(statement.returning(target.c[returning])).all()
-                counts.append(len(values))
-                changed += values
-            else:  # INSERT's row count is not kept unless asked for
-                result = conn.execute(statement, execution_options={"preserve_rowcount": True})
-                counts.append(result.rowcount)
-        updated, inserted = counts
+            execution_options={"preserve_rowcount": True},  # INSERT's count is not kept otherwise
+        ).rowcount
         unchanged = self.rows - duplicates - inserted - updated
-        return UpsertCounts(inserted, updated, unchanged, duplicates, changed)
+        return UpsertCounts(inserted, updated, unchanged, duplicates)
 
 
 def upsert(
     conn: Connection,
     target: Table,
     chunks: pd.DataFrame | Iterable[pd.DataFrame],
-    returning: str | None = None,
 ) -> UpsertCounts:
     """Write ``chunks`` (a frame, or frames in turn) into ``target``."""
     with Stage(conn, target) as stage:
         for chunk in [chunks] if isinstance(chunks, pd.DataFrame) else chunks:
             stage.add(chunk)
-        return stage.merge(returning)
+        return stage.merge()

@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
-from sqlalchemy import Table, select
+from sqlalchemy import Connection, Table, select
 
 from extractors.http import HttpClient
 from extractors.landing import LandedPage, Landing
@@ -34,13 +34,13 @@ from extractors.province_feed import extract_dossier_stats, extract_province_fee
 from loaders import history, ledger, schema
 from loaders.db import make_engine
 from loaders.locks import run_lock
-from loaders.upsert import upsert
+from loaders.upsert import Stage, UpsertCounts
 from transforms import dossier_stats, national, publications
 from transforms.frames import split_duplicates, with_content_hash
 from tthc.settings import Settings
 
 log = logging.getLogger(__name__)
-CHUNK_ROWS = 250_000  # rows in memory at a time, in every step
+CHUNK_ROWS = 100_000  # rows in memory at a time, in every step
 TRACKING = {"content_hash", "source_ref", "first_run_id", "run_id"}
 COUNT_KEYS = ("extracted", "inserted", "updated", "unchanged", "quarantined", "duplicates")
 
@@ -476,10 +476,24 @@ def lock_scopes(run: RunRef) -> list[str]:
     return ["national"]
 
 
-def _valid_chunks(path: Path, run: RunRef) -> Iterator[pd.DataFrame]:
-    """The valid rows, a bounded chunk at a time, ready for the mirror."""
-    for chunk in read_chunks(path):
-        yield chunk.drop(columns=["row_key"]).assign(run_id=run.run_id, first_run_id=run.run_id)
+def load_dataset(conn: Connection, run: RunRef, name: str, valid: Path) -> UpsertCounts:
+    """One dataset's valid rows into the mirror, streamed in chunks; annex rows also rebuild
+    the history of the procedures whose rows changed."""
+    with Stage(conn, DATASETS[name].table) as staged:
+        for chunk in read_chunks(valid):
+            staged.add(
+                chunk.drop(columns=["row_key"]).assign(run_id=run.run_id, first_run_id=run.run_id)
+            )
+        if name != "province_items":
+            return staged.merge()
+        touched = history.temporary_codes(conn, "touched_procedures")
+        try:
+            staged.changed_into(touched, "procedure_code")
+            result = staged.merge()
+            history.rebuild_from(conn, run.province, touched)
+        finally:
+            touched.drop(conn)
+        return result
 
 
 def load(settings: Settings, run: RunRef) -> dict[str, Any]:
@@ -501,12 +515,7 @@ def load(settings: Settings, run: RunRef) -> dict[str, Any]:
     ):
         for name in KIND_DATASETS[run.kind]:
             valid = stage / f"{name}.valid.parquet"
-            result = upsert(
-                conn,
-                DATASETS[name].table,
-                _valid_chunks(valid, run),
-                returning="procedure_code" if name == "province_items" else None,
-            )
+            result = load_dataset(conn, run, name, valid)
             held = pd.read_parquet(stage / f"{name}.quarantined.parquet")
             held["reasons"] = held["reasons"].map(json.loads)
             held["raw"] = [
@@ -526,8 +535,6 @@ def load(settings: Settings, run: RunRef) -> dict[str, Any]:
             _check_balance(name, counts[name])
             if name == "national_decisions":
                 _advance_watermarks(conn, run, pd.read_parquet(valid))
-            if name == "province_items":  # only the procedures whose annex rows changed
-                history.rebuild(conn, run.province, sorted({c for c in result.changed if c}))
     return {name: {k: counts[name][k] for k in COUNT_KEYS} for name in KIND_DATASETS[run.kind]}
 
 

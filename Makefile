@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test lint dataset bench-national bench-validation clean
+.PHONY: run test lint dataset bench bench-national bench-validation clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,11 @@ lint: $(INSTALLED)
 ## dataset: write the bundled sample dataset again (byte-for-byte the same)
 dataset: $(INSTALLED)
 	$(BIN)/python -m simulator.dataset data/bac-kan-2020-q2
+
+## bench: the load benchmark on PostgreSQL (TTHC_MIRROR_URL, default the local test database)
+bench: $(INSTALLED)
+	TTHC_MIRROR_URL=$${TTHC_MIRROR_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} \
+	  $(BIN)/tthc bench --rows 1000000 --json
 
 ## bench-national: full backfill and incremental run against the simulator, 1,000 and 23,039 decisions
 bench-national: $(INSTALLED)

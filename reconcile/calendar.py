@@ -12,14 +12,19 @@ import holidays
 _PERIOD = re.compile(r"^(\d{4})-Q([1-4])$")
 
 
-def period_bounds(period: str) -> tuple[date, date]:
-    """``2020-Q2`` -> (2020-04-01, 2020-06-30): calendar quarters."""
+def period_bounds(period: str, calendar: str = "calendar") -> tuple[date, date]:
+    """``2020-Q2`` -> (2020-04-01, 2020-06-30) in calendar quarters; with ``calendar="15th"``
+    -> (2020-03-15, 2020-06-14), the convention of some provinces' reports."""
     match = _PERIOD.match(period or "")
     if not match:
         raise ValueError(f"period must look like 2020-Q2, got {period!r}")
     year, quarter = int(match[1]), int(match[2])
     start = date(year, 3 * quarter - 2, 1)
     end = date(year + (quarter == 4), (3 * quarter) % 12 + 1, 1) - timedelta(days=1)
+    if calendar == "15th":
+        return (start - timedelta(days=1)).replace(day=15), end.replace(day=14)
+    if calendar != "calendar":
+        raise ValueError(f"reporting calendar must be 'calendar' or '15th', got {calendar!r}")
     return start, end
 
 

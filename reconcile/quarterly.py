@@ -1,5 +1,7 @@
-"""The quarterly report: the nine headline figures of a province's Q report, computed from the
-mirror, with the reconciliation of published against publicized behind them."""
+"""The quarterly report: the nine headline figures of a province's quarterly report, computed
+from the mirror, with the reconciliation of published against publicized behind them, the
+Form 06 findings, and for each figure the runs and records it came from. A successor province's
+report can roll up its predecessors' history (Bắc Kạn 06 into Thái Nguyên 19)."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ from datetime import date
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Connection, and_, func, select
+from sqlalchemy import Connection, and_, select
 
 from loaders.schema import (
     dossier_stats,
@@ -19,10 +21,35 @@ from loaders.schema import (
     province_items,
     province_workflows,
 )
-from reconcile.calendar import add_working_days, period_bounds
-from reconcile.classify import CLASSES, MATCH_COLUMNS, UNMATCHED_COLUMNS, classify
+from reconcile.calendar import add_working_days, period_bounds, previous_period
+from reconcile.classify import CLASSES, MATCH_COLUMNS, UNMATCHED_COLUMNS, MatchRules, classify
+from reconcile.provinces import predecessors
 from transforms.codes import normalize_agency_code
 from tthc.settings import Settings
+
+FIGURES = [
+    "publication_decisions",
+    "procedures_published",
+    "workflow_decisions",
+    "workflows_approved",
+    "procedures_publicized",
+    "dossiers_received",
+    "dossiers_resolved",
+    "dossiers_in_progress",
+    "dossiers_online",
+]
+ITEM_COLUMNS = [
+    "province_code",
+    "decision_id",
+    "number_norm",
+    "decision_title",
+    "item_key",
+    "procedure_code",
+    "procedure_name",
+    "action",
+    "signed_date",
+    *MATCH_COLUMNS,
+]
 
 
 def _frame(conn: Connection, query) -> pd.DataFrame:
@@ -41,10 +68,53 @@ def province_agency_ids(conn: Connection, settings: Settings, province: str) -> 
 
 
 def quarterly_report(
-    conn: Connection, settings: Settings, province: str, period: str, as_of: date | None = None
+    conn: Connection,
+    settings: Settings,
+    province: str,
+    period: str,
+    as_of: date | None = None,
+    include_predecessors: bool = False,
 ) -> dict[str, Any]:
-    start, end = period_bounds(period)
+    start, end = period_bounds(period, settings.reporting_calendar)
     as_of = as_of or date.today()
+    provinces = [province, *(predecessors(settings, province) if include_predecessors else [])]
+    parts = [_province_part(conn, settings, p, period, start, end, as_of) for p in provinces]
+    classified = pd.concat([p["classified"] for p in parts], ignore_index=True)
+    unmatched = pd.concat([p["unmatched"] for p in parts], ignore_index=True)
+    counts = classified["class"].value_counts()
+    items = _records(
+        classified[ITEM_COLUMNS].sort_values(["signed_date", "decision_id", "item_key"])
+    )
+    return {
+        "province": province,
+        "province_name": settings.province(province).name,
+        "provinces_included": provinces,
+        "period": period,
+        "reporting_calendar": settings.reporting_calendar,
+        "period_start": start.isoformat(),
+        "period_end": end.isoformat(),
+        "as_of": as_of.isoformat(),
+        **{f: sum(p["figures"][f] for p in parts) for f in FIGURES},
+        "reconciliation": {
+            "deadline_working_days": settings.publicize_deadline_working_days,
+            "classes": {c: int(counts.get(c, 0)) for c in CLASSES},
+            "items": items,
+            "review": [i for i in items if i["class"] == "needs_review"],
+            "unmatched_national": _records(unmatched[["province_code", *UNMATCHED_COLUMNS]]),
+        },
+        "dossier_findings": [f for p in parts for f in p["findings"]],
+        "provenance": {f: _merge_provenance([p["provenance"][f] for p in parts]) for f in FIGURES},
+        "sources": {
+            "runs": sorted(
+                {r for p in parts for prov in p["provenance"].values() for r in prov["runs"]}
+            )
+        },
+    }
+
+
+def _province_part(
+    conn, settings: Settings, province: str, period: str, start: date, end: date, as_of: date
+) -> dict[str, Any]:
     in_period = and_(
         province_decisions.c.province_code == province,
         province_decisions.c.signed_date.between(start, end),
@@ -52,28 +122,29 @@ def quarterly_report(
     decisions = _frame(conn, select(province_decisions).where(in_period))
     published = decisions[decisions["publishes_procedures"].astype(bool)]
     workflow_decisions = decisions[decisions["approves_workflows"].astype(bool)]
+    joined = province_decisions.c.decision_id
     items = _frame(
         conn,
         select(
             province_items,
             province_decisions.c.number_norm,
+            province_decisions.c.title.label("decision_title"),
             province_decisions.c.signed_date,
         )
-        .join(province_decisions, province_items.c.decision_id == province_decisions.c.decision_id)
+        .join(province_decisions, province_items.c.decision_id == joined)
         .where(in_period, province_decisions.c.publishes_procedures),
     )
-    workflows = conn.scalar(
-        select(func.count())
-        .select_from(
-            province_workflows.join(
-                province_decisions,
-                province_workflows.c.decision_id == province_decisions.c.decision_id,
-            )
+    workflows = _frame(
+        conn,
+        select(
+            province_workflows.c.decision_id,
+            province_workflows.c.workflow_no,
+            province_workflows.c.run_id,
         )
-        .where(in_period, province_decisions.c.approves_workflows)
+        .join(province_decisions, province_workflows.c.decision_id == joined)
+        .where(in_period, province_decisions.c.approves_workflows),
     )
 
-    agency_ids = province_agency_ids(conn, settings, province)
     agency_decisions = _frame(
         conn,
         select(
@@ -81,7 +152,7 @@ def quarterly_report(
             national_decisions.c.number_norm,
             national_decisions.c.publishing_date,
             national_decisions.c.run_id,
-        ).where(national_decisions.c.agency_id.in_(agency_ids)),
+        ).where(national_decisions.c.agency_id.in_(province_agency_ids(conn, settings, province))),
     )
     agency_rows = _frame(
         conn,
@@ -93,75 +164,141 @@ def quarterly_report(
             national_procedures.c.name_key,
         ).where(national_procedures.c.decision_id.in_(agency_decisions["decision_id"].tolist())),
     )
-    in_period_ids = set(
-        agency_decisions.loc[agency_decisions["publishing_date"].between(start, end), "decision_id"]
-    )
-    publicized = int(agency_rows["decision_id"].isin(in_period_ids).sum())
+    in_period_national = agency_decisions[agency_decisions["publishing_date"].between(start, end)]
+    publicized_rows = agency_rows[
+        agency_rows["decision_id"].isin(in_period_national["decision_id"])
+    ]
 
-    stats_row = conn.execute(
-        select(
-            *[
-                func.coalesce(func.sum(dossier_stats.c[c]), 0).label(c)
-                for c in ("received", "resolved", "in_progress", "received_online")
-            ]
-        ).where(dossier_stats.c.province_code == province, dossier_stats.c.period == period)
-    ).one()
-    codes = set(conn.scalars(select(national_publicized.c.procedure_code)))
+    stats = _frame(
+        conn,
+        select(dossier_stats).where(
+            dossier_stats.c.province_code == province, dossier_stats.c.period == period
+        ),
+    )
     days = settings.publicize_deadline_working_days
     classified, unmatched = classify(
         items,
         agency_decisions,
         agency_rows,
-        codes,
+        _frame(conn, select(national_publicized.c.procedure_code, national_publicized.c.name_key)),
         deadline=lambda signed: add_working_days(signed, days),
         as_of=as_of,
+        rules=MatchRules(settings.match_fuzzy_threshold, settings.match_ambiguity_margin),
     )
-    counts = classified["class"].value_counts()
+
+    def runs(*frames: pd.DataFrame) -> list[str]:
+        return sorted({r for f in frames for r in f["run_id"]})
+
+    decision_ids = sorted(published["decision_id"])
     return {
-        "province": province,
-        "province_name": settings.province(province).name,
-        "period": period,
-        "period_start": start.isoformat(),
-        "period_end": end.isoformat(),
-        "as_of": as_of.isoformat(),
-        "publication_decisions": len(published),
-        "procedures_published": len(items),
-        "workflow_decisions": len(workflow_decisions),
-        "workflows_approved": int(workflows or 0),
-        "procedures_publicized": publicized,
-        "dossiers_received": int(stats_row.received),
-        "dossiers_resolved": int(stats_row.resolved),
-        "dossiers_in_progress": int(stats_row.in_progress),
-        "dossiers_online": int(stats_row.received_online),
-        "reconciliation": {
-            "deadline_working_days": days,
-            "classes": {c: int(counts.get(c, 0)) for c in CLASSES},
-            "items": _records(
-                classified[
-                    [
-                        "decision_id",
-                        "number_norm",
-                        "item_key",
-                        "procedure_code",
-                        "procedure_name",
-                        "action",
-                        "signed_date",
-                        *MATCH_COLUMNS,
-                    ]
-                ].sort_values(["signed_date", "decision_id", "item_key"])
-            ),
-            "unmatched_national": _records(unmatched[UNMATCHED_COLUMNS]),
+        "figures": {
+            "publication_decisions": len(published),
+            "procedures_published": len(items),
+            "workflow_decisions": len(workflow_decisions),
+            "workflows_approved": len(workflows),
+            "procedures_publicized": len(publicized_rows),
+            "dossiers_received": int(stats["received"].sum()),
+            "dossiers_resolved": int(stats["resolved"].sum()),
+            "dossiers_in_progress": int(stats["in_progress"].sum()),
+            "dossiers_online": int(stats["received_online"].sum()),
         },
-        "sources": {
-            "province_decisions": sorted(decisions["decision_id"].tolist()),
-            "national_decisions": sorted(
-                agency_decisions.loc[
-                    agency_decisions["decision_id"].isin(in_period_ids), "decision_id"
-                ].tolist()
-            ),
-            "runs": sorted(set(decisions["run_id"]) | set(agency_decisions["run_id"])),
+        "provenance": {
+            "publication_decisions": {"runs": runs(published), "records": decision_ids},
+            "procedures_published": {"runs": runs(items), "records": decision_ids},
+            "workflow_decisions": {
+                "runs": runs(workflow_decisions),
+                "records": sorted(workflow_decisions["decision_id"]),
+            },
+            "workflows_approved": {
+                "runs": runs(workflows),
+                "records": sorted(set(workflows["decision_id"])),
+            },
+            "procedures_publicized": {
+                "runs": runs(in_period_national),
+                "records": sorted(in_period_national["decision_id"]),
+            },
+            **{
+                f: {"runs": runs(stats), "records": sorted(stats["agency_name"])}
+                for f in FIGURES
+                if f.startswith("dossiers_")
+            },
         },
+        "classified": classified.assign(province_code=province),
+        "unmatched": unmatched.assign(province_code=province),
+        "findings": dossier_findings(conn, province, period, stats),
     }
+
+
+def dossier_findings(
+    conn: Connection, province: str, period: str, stats: pd.DataFrame
+) -> list[dict[str, Any]]:
+    """Form 06 checks an auditor makes on the loaded rows: the identities on the province's
+    totals, and carry-over: what this period received from the last one equals what the last
+    one left in progress (per agency)."""
+    findings = []
+    totals = stats.select_dtypes("number").sum()
+    for name, (total, parts) in {
+        "received = resolved + in progress": ("received", ["resolved", "in_progress"]),
+        "resolved = early + on time + late": (
+            "resolved",
+            ["resolved_early", "resolved_on_time", "resolved_late"],
+        ),
+        "in progress = within time + overdue": (
+            "in_progress",
+            ["in_progress_within_time", "in_progress_overdue"],
+        ),
+    }.items():
+        if not stats.empty and totals[total] != totals[parts].sum():
+            findings.append(
+                {
+                    "province": province,
+                    "check": name,
+                    "agency": None,
+                    "detail": f"{totals[total]} != {totals[parts].sum()}",
+                }
+            )
+    before = previous_period_of(period)
+    previous = _frame(
+        conn,
+        select(dossier_stats.c.agency_name, dossier_stats.c.in_progress).where(
+            dossier_stats.c.province_code == province, dossier_stats.c.period == before
+        ),
+    )
+    if previous.empty:
+        if not stats.empty:
+            findings.append(
+                {
+                    "province": province,
+                    "check": "carry-over",
+                    "agency": None,
+                    "detail": f"no statistics for {before} in the mirror to compare",
+                }
+            )
+        return findings
+    joined = stats.merge(previous, on="agency_name", how="outer", suffixes=("", "_before"))
+    for row in joined.itertuples(index=False):
+        if pd.isna(row.carried_over) or pd.isna(row.in_progress_before):
+            continue
+        if int(row.carried_over) != int(row.in_progress_before):
+            findings.append(
+                {
+                    "province": province,
+                    "check": "carry-over",
+                    "agency": row.agency_name,
+                    "detail": f"carried over {int(row.carried_over)} in {period}, but "
+                    f"{int(row.in_progress_before)} were in progress at the end of {before}",
+                }
+            )
+    return findings
+
+
+def previous_period_of(period: str) -> str:
+    start, _ = period_bounds(period)
+    return previous_period(start)
+
+
+def _merge_provenance(parts: list[dict[str, list[str]]]) -> dict[str, list[str]]:
+    return {k: sorted({v for p in parts for v in p[k]}) for k in ("runs", "records")}
 
 
 def _records(df: pd.DataFrame) -> list[dict[str, Any]]:

@@ -25,7 +25,9 @@ HEADLINES = [
     ("dossiers_online", "Dossiers received online (trực tuyến)"),
 ]
 ITEM_COLUMNS = [
+    "province_code",
     "number_norm",
+    "decision_title",
     "procedure_code",
     "procedure_name",
     "action",
@@ -34,8 +36,10 @@ ITEM_COLUMNS = [
     "publicized_date",
     "days_late",
     "match_method",
+    "match_score",
     "class",
 ]
+FINDING_COLUMNS = ["province", "check", "agency", "detail"]
 
 
 def to_json(report: dict[str, Any]) -> str:
@@ -62,10 +66,27 @@ def to_xlsx(report: dict[str, Any]) -> bytes:
         pd.DataFrame(report["reconciliation"]["unmatched_national"]).to_excel(
             xlsx, sheet_name="unmatched_national", index=False
         )
-        pd.DataFrame({"run_id": report["sources"]["runs"]}).to_excel(
-            xlsx, sheet_name="Sources", index=False
+        pd.DataFrame(report["dossier_findings"], columns=FINDING_COLUMNS).to_excel(
+            xlsx, sheet_name="dossier_findings", index=False
         )
+        _provenance_frame(report).to_excel(xlsx, sheet_name="Sources", index=False)
     return buffer.getvalue()
+
+
+def _provenance_frame(report: dict[str, Any]) -> pd.DataFrame:
+    """For each figure, the runs and the source records (decisions, agencies) behind it."""
+    return pd.DataFrame(
+        [
+            (
+                label,
+                report[key],
+                ", ".join(report["provenance"][key]["runs"]),
+                ", ".join(report["provenance"][key]["records"]),
+            )
+            for key, label in HEADLINES
+        ],
+        columns=["figure", "value", "runs", "records"],
+    )
 
 
 def _bar_chart(classes: dict[str, int]) -> str:
@@ -115,12 +136,17 @@ def to_html(report: dict[str, Any]) -> str:
             f"<summary>{escape(name)} ({n})</summary>"
             f"{_table(rows, ITEM_COLUMNS)}</details>"
         )
-    unmatched = _table(rec["unmatched_national"], UNMATCHED_COLUMNS)
-    runs = ", ".join(escape(r) for r in report["sources"]["runs"])
+    unmatched = _table(rec["unmatched_national"], ["province_code", *UNMATCHED_COLUMNS])
+    sources = _table(
+        _provenance_frame(report).to_dict("records"), ["figure", "value", "runs", "records"]
+    )
+    findings = _table(report["dossier_findings"], FINDING_COLUMNS)
+    included = ", ".join(escape(p) for p in report["provinces_included"])
     return _page(
         title,
         f"""
-<p>Period {escape(report["period_start"])} to {escape(report["period_end"])}; reconciliation as
+<p>Period {escape(report["period_start"])} to {escape(report["period_end"])}
+({escape(report["reporting_calendar"])} calendar); provinces {included}; reconciliation as
 of {escape(report["as_of"])}; publicizing deadline {rec["deadline_working_days"]} working days
 after signing.</p>
 <h2>Headline figures</h2><table>{figures}</table>
@@ -128,7 +154,9 @@ after signing.</p>
 {"".join(sections)}
 <h2>Publicized with no province decision found ({len(rec["unmatched_national"])})</h2>
 {unmatched}
-<h2>Sources</h2><p>Runs: {runs}</p>""",
+<h2>Dossier statistics findings ({len(report["dossier_findings"])})</h2>
+{findings}
+<h2>Sources of each figure</h2>{sources}""",
     )
 
 

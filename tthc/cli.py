@@ -75,7 +75,13 @@ def cmd_reconcile(args, settings: Settings) -> int:
     from tthc import pipeline
 
     province = _default_province(settings, args.province)
-    result = pipeline.reconcile(settings, province, args.period, _as_of(args))
+    result = pipeline.reconcile(
+        settings,
+        province,
+        args.period,
+        _as_of(args),
+        include_predecessors=args.include_predecessors,
+    )
     if args.json:
         print(json.dumps(result, ensure_ascii=False))
     else:
@@ -96,7 +102,9 @@ def cmd_report_quarterly(args, settings: Settings) -> int:
 
     province = _default_province(settings, args.province)
     with make_engine(settings.mirror_url).connect() as conn:
-        report = quarterly_report(conn, settings, province, args.period, _as_of(args))
+        report = quarterly_report(
+            conn, settings, province, args.period, _as_of(args), args.include_predecessors
+        )
     if args.out:
         print(write_report(report, args.format, Path(args.out)))
     elif args.format == "xlsx":
@@ -256,6 +264,12 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--out", help="write to this file instead of standard output")
     q.add_argument("--as-of", help="judge deadlines as of this date (default: today)")
     q.set_defaults(func=cmd_report_quarterly)
+    for p in (rec, q):
+        p.add_argument(
+            "--include-predecessors",
+            action="store_true",
+            help="roll up the provinces merged into this one in 2025 (e.g. 06 into 19)",
+        )
     v = report.add_parser("validation", help="a run's validation results")
     v.add_argument("--run", help="run id (default: the latest sync)")
     v.add_argument("--json", action="store_true")

@@ -34,7 +34,7 @@ from extractors.province_feed import extract_dossier_stats, extract_province_fee
 from loaders import history, ledger, schema
 from loaders.db import make_engine
 from loaders.locks import run_lock
-from loaders.upsert import Stage, UpsertCounts
+from loaders.upsert import Stage, UpsertCounts, write_rows
 from transforms import dossier_stats, national, publications
 from transforms.frames import split_duplicates, with_content_hash
 from tthc.settings import Settings
@@ -617,6 +617,7 @@ def reconcile(
     period: str,
     as_of: date | None = None,
     orchestrator_run_id: str | None = None,
+    include_predecessors: bool = False,
 ) -> dict[str, Any]:
     """Classify the period's published items and store them under a new ledger run."""
     from reconcile.quarterly import quarterly_report
@@ -630,38 +631,18 @@ def reconcile(
     )
     begin(settings, run)
     engine = make_engine(settings.mirror_url)
+    stored = [
+        c.name for c in schema.reconciliation_items.columns if c.name not in ("run_id", "period")
+    ]
     try:
         with engine.begin() as conn:
-            report = quarterly_report(conn, settings, province, period, as_of)
-            items = report["reconciliation"]["items"]
-            if items:
-                conn.execute(
-                    schema.reconciliation_items.insert(),
-                    [
-                        {
-                            "run_id": run.run_id,
-                            "province_code": province,
-                            "period": period,
-                            **{
-                                k: item[k]
-                                for k in (
-                                    "decision_id",
-                                    "item_key",
-                                    "class",
-                                    "match_method",
-                                    "national_decision_id",
-                                    "national_procedure_id",
-                                    "days_late",
-                                )
-                            },
-                            **{
-                                k: date.fromisoformat(item[k]) if item[k] else None
-                                for k in ("signed_date", "deadline", "publicized_date")
-                            },
-                        }
-                        for item in items
-                    ],
-                )
+            report = quarterly_report(conn, settings, province, period, as_of, include_predecessors)
+            rows = pd.DataFrame(report["reconciliation"]["items"], columns=stored)
+            for column in ("signed_date", "deadline", "publicized_date"):
+                rows[column] = pd.to_datetime(rows[column])
+            write_rows(
+                conn, schema.reconciliation_items, rows.assign(run_id=run.run_id, period=period)
+            )
         result = {**summary(run, {}), "classes": report["reconciliation"]["classes"]}
     except Exception as exc:
         log.exception("reconciliation %s failed", run.run_id)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 from pydantic_settings import (
@@ -30,7 +30,6 @@ class Province(BaseModel):
     name: str
     # The province People's Committee as the national portal lists it (CODE of get_list_agency).
     national_agency_code: str
-    successor_code: str | None = None  # after the 2025 merger, e.g. 06 -> 19
 
 
 class Settings(BaseSettings):
@@ -66,15 +65,24 @@ class Settings(BaseSettings):
     # scope stops the load (the source probably answered short).
     row_count_floor: float = 0.5
 
+    # Reporting periods: "calendar" quarters, or "15th" (from the 15th of the month before the
+    # quarter to the 14th of its last month), a convention some provinces use.
+    reporting_calendar: Literal["calendar", "15th"] = "calendar"
+
+    # Matching published items to the portal's rows by name (rapidfuzz token_sort_ratio, 0-100):
+    # the least score that counts, and how close a runner-up may be before a person decides.
+    match_fuzzy_threshold: float = 90.0
+    match_ambiguity_margin: float = 3.0
+
     # Working days allowed between signing a decision and publicizing it on the national
     # database. The legal figure is not confirmed (see docs): report timeliness against this.
     publicize_deadline_working_days: int = 5
 
     provinces: dict[str, Province] = Field(
         default_factory=lambda: {
-            "06": Province(
-                code="06", name="Bắc Kạn", national_agency_code="H04", successor_code="19"
-            ),
+            "06": Province(code="06", name="Bắc Kạn", national_agency_code="H04"),
+            # Bắc Kạn's successor since 2025-07-01 (reconcile.provinces derives who merged).
+            "19": Province(code="19", name="Thái Nguyên", national_agency_code="H55"),
         }
     )
 

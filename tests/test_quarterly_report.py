@@ -1,0 +1,126 @@
+"""The quarterly report for auditors: the merger roll-up, Form 06 findings, provenance, the
+files (HTML in headless Chromium, Excel, CSV) and escaping of what sources say."""
+
+import io
+import json
+import shutil
+
+import pandas as pd
+import pytest
+from sqlalchemy import select
+
+from loaders.db import make_engine, upgrade
+from loaders.schema import reconciliation_items
+from reconcile.provinces import current_name, predecessors, successor_code
+from reconcile.quarterly import quarterly_report
+from reconcile.render import to_html, to_xlsx, write_report
+from simulator.server import SimulatorServer
+from tests.browser import assert_rendered, chromium
+from tests.conftest import DATASET, SEED_FIGURES, make_settings
+from tthc import pipeline
+
+HOSTILE_TITLE = '<script>alert("tthc")</script> Quyết định & "trích yếu"'
+
+
+@pytest.fixture(scope="module")
+def mirror(tmp_path_factory):
+    """The bundled dataset, with one decision title made hostile, synced with both quarters of
+    statistics."""
+    tmp = tmp_path_factory.mktemp("report")
+    data = tmp / "data"
+    shutil.copytree(DATASET, data)
+    path = data / "province_feed" / "06.json"
+    feed = json.loads(path.read_text(encoding="utf-8"))
+    feed["decisions"][1]["title"] = HOSTILE_TITLE
+    path.write_text(json.dumps(feed, ensure_ascii=False), encoding="utf-8")
+    url = f"sqlite:///{tmp / 'mirror.sqlite'}"
+    upgrade(make_engine(url))
+    with SimulatorServer(data) as server:
+        settings = make_settings(tmp, server.url, url)
+        for run in (
+            pipeline.new_run("publications", province="06"),
+            pipeline.new_run("dossier-stats", province="06", period="2020-Q1"),
+            pipeline.new_run("dossier-stats", province="06", period="2020-Q2"),
+        ):
+            assert pipeline.sync(settings, run)["status"] == "success"
+    return settings
+
+
+def report(settings, **kw):
+    with make_engine(settings.mirror_url).connect() as conn:
+        return quarterly_report(conn, settings, kw.pop("province", "06"), "2020-Q2", **kw)
+
+
+def test_the_merger_maps_bac_kan_into_thai_nguyen():
+    assert successor_code("Bắc Kạn") == "19" and successor_code("Thái Nguyên") == "19"
+    assert successor_code("Hà Giang") == "08"  # merged into Tuyên Quang
+    assert current_name("19") == "Thái Nguyên"
+
+
+def test_a_successor_report_rolls_up_its_predecessors(mirror):
+    assert predecessors(mirror, "19") == ["06"]
+    alone = report(mirror, province="19")
+    rolled = report(mirror, province="19", include_predecessors=True)
+    assert alone["procedures_published"] == 0 and alone["provinces_included"] == ["19"]
+    assert rolled["provinces_included"] == ["19", "06"]
+    assert {k: rolled[k] for k in SEED_FIGURES} == SEED_FIGURES
+    assert {i["province_code"] for i in rolled["reconciliation"]["items"]} == {"06"}
+
+
+def test_findings_provenance_and_the_nine_explained(mirror):
+    r = report(mirror)
+    classes = r["reconciliation"]["classes"]
+    assert sum(classes.values()) == r["procedures_published"] == 207
+    assert classes["overdue_not_publicized"] == 4 and classes["abolished_removed"] == 2
+    assert classes["publicized_different_action_or_name"] == 1  # the shortened name
+    fuzzy = [
+        i for i in r["reconciliation"]["items"] if i["match_method"] == "decision_number+fuzzy_name"
+    ]
+    assert len(fuzzy) == 1 and 90 <= fuzzy[0]["match_score"] < 100
+    carry = [f for f in r["dossier_findings"] if f["check"] == "carry-over"]
+    assert [f["agency"] for f in carry] == ["Sở Y tế"] and "44" in carry[0]["detail"]
+    assert not [f for f in r["dossier_findings"] if f["check"] != "carry-over"]
+    provenance = r["provenance"]
+    assert len(provenance["publication_decisions"]["records"]) == 14
+    assert provenance["procedures_publicized"]["runs"] and provenance["dossiers_received"]["runs"]
+
+
+def test_the_15th_to_14th_calendar_is_a_setting(mirror):
+    shifted = report(mirror.model_copy(update={"reporting_calendar": "15th"}))
+    assert (shifted["period_start"], shifted["period_end"]) == ("2020-03-15", "2020-06-14")
+    assert shifted["procedures_published"] != SEED_FIGURES["procedures_published"]
+
+
+def test_reconciliation_is_stored_per_run(mirror):
+    first = pipeline.reconcile(mirror, "06", "2020-Q2")
+    second = pipeline.reconcile(mirror, "06", "2020-Q2")
+    with make_engine(mirror.mirror_url).connect() as conn:
+        stored = pd.DataFrame(conn.execute(select(reconciliation_items)).mappings().all())
+    for run in (first, second):
+        rows = stored[stored["run_id"] == run["run_id"]]
+        assert len(rows) == 207 and rows["class"].value_counts().to_dict() == {
+            k: v for k, v in run["classes"].items() if v
+        }
+
+
+def test_files_escape_sources_and_render(mirror, tmp_path):
+    r = report(mirror)
+    html = to_html(r)
+    assert "&lt;script&gt;alert(&quot;tthc&quot;)&lt;/script&gt;" in html  # shown, escaped
+    assert "<script" not in html.lower()
+    workbook = pd.read_excel(io.BytesIO(to_xlsx(r)), sheet_name=None)
+    assert {
+        "Summary",
+        "publicized_late",
+        "abolished_removed",
+        "Sources",
+        "dossier_findings",
+    } <= set(workbook)
+    assert len(workbook["abolished_removed"]) == 2
+    page = write_report(r, "html", tmp_path / "quarterly.html")
+    with chromium() as browser:
+        browser.get(page.as_uri())
+        body = browser.find_element("tag name", "body").text
+        assert "Headline figures" in body and "58,463" in body
+        assert browser.execute_script("return window.tthc === undefined")  # nothing ran
+        assert_rendered(browser.get_screenshot_as_png())

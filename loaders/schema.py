@@ -44,6 +44,7 @@ province_decisions = Table(
     Column("title", Text),
     Column("signed_date", Date, nullable=False),
     Column("effective_date", Date),
+    Column("basis_effective_date", Date),  # the underlying legal document's, when known
     Column("publishes_procedures", Boolean, nullable=False),
     Column("approves_workflows", Boolean, nullable=False),
     *_tracking(),

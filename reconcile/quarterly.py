@@ -21,7 +21,12 @@ from loaders.schema import (
     province_items,
     province_workflows,
 )
-from reconcile.calendar import add_working_days, period_bounds, previous_period
+from reconcile.calendar import (
+    add_working_days,
+    period_bounds,
+    previous_period,
+    working_days_between,
+)
 from reconcile.classify import CLASSES, MATCH_COLUMNS, UNMATCHED_COLUMNS, MatchRules, classify
 from reconcile.provinces import predecessors
 from transforms.codes import normalize_agency_code
@@ -48,6 +53,7 @@ ITEM_COLUMNS = [
     "procedure_name",
     "action",
     "signed_date",
+    "published_in_time",
     *MATCH_COLUMNS,
 ]
 
@@ -102,6 +108,10 @@ def quarterly_report(
             "review": [i for i in items if i["class"] == "needs_review"],
             "unmatched_national": _records(unmatched[["province_code", *UNMATCHED_COLUMNS]]),
         },
+        "publication_timeliness": _timeliness(
+            pd.concat([p["timeliness"] for p in parts], ignore_index=True),
+            settings.publication_lead_working_days,
+        ),
         "dossier_findings": [f for p in parts for f in p["findings"]],
         "provenance": {f: _merge_provenance([p["provenance"][f] for p in parts]) for f in FIGURES},
         "sources": {
@@ -189,6 +199,21 @@ def _province_part(
     def runs(*frames: pd.DataFrame) -> list[str]:
         return sorted({r for f in frames for r in f["run_id"]})
 
+    lead = settings.publication_lead_working_days
+    timeliness = published.assign(
+        lead_working_days=[
+            working_days_between(signed, basis) if pd.notna(basis) else None
+            for signed, basis in zip(
+                published["signed_date"], published["basis_effective_date"], strict=True
+            )
+        ]
+    )
+    timeliness["published_in_time"] = timeliness["lead_working_days"].map(
+        lambda days: None if days is None or pd.isna(days) else bool(days >= lead)
+    )
+    classified = classified.merge(
+        timeliness[["decision_id", "published_in_time"]], on="decision_id", how="left"
+    )
     decision_ids = sorted(published["decision_id"])
     return {
         "figures": {
@@ -226,6 +251,30 @@ def _province_part(
         "classified": classified.assign(province_code=province),
         "unmatched": unmatched.assign(province_code=province),
         "findings": dossier_findings(conn, province, period, stats),
+        "timeliness": timeliness.assign(province_code=province)[
+            [
+                "province_code",
+                "decision_id",
+                "number_raw",
+                "signed_date",
+                "basis_effective_date",
+                "lead_working_days",
+                "published_in_time",
+            ]
+        ],
+    }
+
+
+def _timeliness(decisions: pd.DataFrame, lead: int) -> dict[str, Any]:
+    """Decree 63: was each publication decision signed ``lead`` working days before the
+    underlying legal document took effect?"""
+    known = decisions["published_in_time"].dropna()
+    return {
+        "lead_working_days": lead,
+        "on_time": int(known.astype(bool).sum()),
+        "late": int((~known.astype(bool)).sum()),
+        "unknown": int(decisions["published_in_time"].isna().sum()),
+        "late_decisions": _records(decisions[decisions["published_in_time"].eq(False)]),
     }
 
 

@@ -37,6 +37,7 @@ ITEM_COLUMNS = [
     "days_late",
     "match_method",
     "match_score",
+    "published_in_time",
     "class",
 ]
 FINDING_COLUMNS = ["province", "check", "agency", "detail"]
@@ -141,6 +142,11 @@ def to_html(report: dict[str, Any]) -> str:
         _provenance_frame(report).to_dict("records"), ["figure", "value", "runs", "records"]
     )
     findings = _table(report["dossier_findings"], FINDING_COLUMNS)
+    lead = report["publication_timeliness"]
+    late = _table(
+        lead["late_decisions"],
+        ["province_code", "number_raw", "signed_date", "basis_effective_date", "lead_working_days"],
+    )
     included = ", ".join(escape(p) for p in report["provinces_included"])
     return _page(
         title,
@@ -154,6 +160,9 @@ after signing.</p>
 {"".join(sections)}
 <h2>Publicized with no province decision found ({len(rec["unmatched_national"])})</h2>
 {unmatched}
+<h2>Publication lead time (Decree 63: {lead["lead_working_days"]} working days)</h2>
+<p>{lead["on_time"]} decisions in time, {lead["late"]} late, {lead["unknown"]} without the
+underlying document's date.</p>{late}
 <h2>Dossier statistics findings ({len(report["dossier_findings"])})</h2>
 {findings}
 <h2>Sources of each figure</h2>{sources}""",

@@ -246,6 +246,11 @@ def build(rng: random.Random) -> dict[str, object]:  # noqa: C901 - one linear s
             "title": decision_title(kind, agency),
             "signed_date": vn_date(plan.signed),
             "effective_date": vn_date(plan.signed + timedelta(days=rng.choice([0, 0, 10, 15]))),
+            # When the underlying legal document takes effect: Decree 63 wants the decision
+            # 5 working days before; decisions 4 and 11 come too close to it.
+            "basis_effective_date": vn_date(
+                add_working_days(plan.signed, 2 if n in (4, 11) else 12)
+            ),
             "publishes_procedures": True,
             "approves_workflows": bool(plan.workflows),
             "items": [item_row(i + 1, p, a) for i, (p, a) in enumerate(items)],

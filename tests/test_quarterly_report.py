@@ -80,6 +80,9 @@ def test_findings_provenance_and_the_nine_explained(mirror):
     carry = [f for f in r["dossier_findings"] if f["check"] == "carry-over"]
     assert [f["agency"] for f in carry] == ["Sở Y tế"] and "44" in carry[0]["detail"]
     assert not [f for f in r["dossier_findings"] if f["check"] != "carry-over"]
+    lead = r["publication_timeliness"]  # Decree 63: two decisions came too close
+    assert (lead["on_time"], lead["late"], lead["unknown"]) == (12, 2, 0)
+    assert sorted(d["number_raw"] for d in lead["late_decisions"]) == ["619/QĐ-UBND", "668/QĐ-UBND"]
     provenance = r["provenance"]
     assert len(provenance["publication_decisions"]["records"]) == 14
     assert provenance["procedures_publicized"]["runs"] and provenance["dossiers_received"]["runs"]

@@ -47,6 +47,7 @@ def province_decisions(pages: Feed, province: str) -> pd.DataFrame:
             "title",
             "signed_date",
             "effective_date",
+            "basis_effective_date",
             "publishes_procedures",
             "approves_workflows",
         ],
@@ -61,6 +62,8 @@ def province_decisions(pages: Feed, province: str) -> pd.DataFrame:
             "signed_date_raw": raw["signed_date"].astype("string"),
             "signed_date": parse_dates(raw["signed_date"], ANNEX_FORMAT),
             "effective_date": parse_dates(raw["effective_date"], ANNEX_FORMAT),
+            # When the legal document the procedures come from takes effect (optional).
+            "basis_effective_date": parse_dates(raw["basis_effective_date"], ANNEX_FORMAT),
             "publishes_procedures": raw["publishes_procedures"].astype("boolean"),
             "approves_workflows": raw["approves_workflows"].astype("boolean"),
             "source_ref": raw["source_ref"],

@@ -74,6 +74,10 @@ class Settings(BaseSettings):
     match_fuzzy_threshold: float = 90.0
     match_ambiguity_margin: float = 3.0
 
+    # Decree 63/2010 Art. 15 as amended by Decree 48/2013: a province publishes at least this
+    # many working days before the underlying legal document takes effect (20 for ministries).
+    publication_lead_working_days: int = 5
+
     # Working days allowed between signing a decision and publicizing it on the national
     # database. The legal figure is not confirmed (see docs): report timeliness against this.
     publicize_deadline_working_days: int = 5

@@ -5,6 +5,7 @@ report can roll up its predecessors' history (Bắc Kạn 06 into Thái Nguyên 
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from typing import Any
 
@@ -20,6 +21,7 @@ from loaders.schema import (
     province_decisions,
     province_items,
     province_workflows,
+    quarantine,
 )
 from reconcile.calendar import (
     add_working_days,
@@ -281,9 +283,10 @@ def _timeliness(decisions: pd.DataFrame, lead: int) -> dict[str, Any]:
 def dossier_findings(
     conn: Connection, province: str, period: str, stats: pd.DataFrame
 ) -> list[dict[str, Any]]:
-    """Form 06 checks an auditor makes on the loaded rows: the identities on the province's
-    totals, and carry-over: what this period received from the last one equals what the last
-    one left in progress (per agency)."""
+    """Form 06 checks an auditor makes: the identities per agency (a row that breaks one is
+    held in quarantine and listed here) and on the province's totals, and carry-over: what
+    this period received from the last one equals what the last one left in progress (per
+    agency)."""
     findings = []
     totals = stats.select_dtypes("number").sum()
     for name, (total, parts) in {
@@ -306,6 +309,23 @@ def dossier_findings(
                     "detail": f"{totals[total]} != {totals[parts].sum()}",
                 }
             )
+    held = conn.execute(
+        select(quarantine.c.row_key, quarantine.c.reasons_json).where(
+            quarantine.c.dataset == "dossier_stats",
+            quarantine.c.released_run_id.is_(None),
+            quarantine.c.row_key.startswith(f"{province}|{period}|"),
+        )
+    )
+    for key, reasons in held:  # rows held back: their agency's identities did not hold
+        findings.extend(
+            {
+                "province": province,
+                "check": r["reason"],
+                "agency": key.split("|")[2],
+                "detail": "row held back in quarantine",
+            }
+            for r in json.loads(reasons)
+        )
     before = previous_period_of(period)
     previous = _frame(
         conn,

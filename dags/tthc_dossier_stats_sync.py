@@ -18,6 +18,7 @@ from tthc.airflow_tasks import (
     default_args,
     extract,
     load,
+    provinces_to_sync,
     transform,
     validate,
 )
@@ -35,8 +36,9 @@ from tthc.airflow_tasks import (
     doc_md=__doc__,
 )
 def tthc_dossier_stats_sync():
-    run = begin_run("dossier-stats")
-    load.override(outlets=[DOSSIER_STATS_ASSET])(validate(transform(extract(run))))
+    runs = begin_run.partial(kind="dossier-stats").expand(province=provinces_to_sync())
+    loaded = validate.expand(run=transform.expand(run=extract.expand(run=runs)))
+    load.override(outlets=[DOSSIER_STATS_ASSET]).expand(run=loaded)
 
 
 tthc_dossier_stats_sync()

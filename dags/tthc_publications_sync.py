@@ -20,6 +20,7 @@ from tthc.airflow_tasks import (
     default_args,
     extract,
     load,
+    provinces_to_sync,
     transform,
     validate,
 )
@@ -37,8 +38,9 @@ from tthc.airflow_tasks import (
     doc_md=__doc__,
 )
 def tthc_publications_sync():
-    run = begin_run("publications")
-    load.override(outlets=[PUBLICATIONS_ASSET])(validate(transform(extract(run))))
+    runs = begin_run.partial(kind="publications").expand(province=provinces_to_sync())
+    loaded = validate.expand(run=transform.expand(run=extract.expand(run=runs)))
+    load.override(outlets=[PUBLICATIONS_ASSET]).expand(run=loaded)
 
 
 tthc_publications_sync()

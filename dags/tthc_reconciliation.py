@@ -17,6 +17,7 @@ from tthc.airflow_tasks import (
     PUBLICATIONS_ASSET,
     RECONCILIATION_ASSET,
     default_args,
+    provinces_to_sync,
     reconcile_period,
     write_reports,
 )
@@ -34,7 +35,8 @@ from tthc.airflow_tasks import (
     doc_md=__doc__,
 )
 def tthc_reconciliation():
-    write_reports.override(outlets=[RECONCILIATION_ASSET])(reconcile_period())
+    reconciled = reconcile_period.expand(province=provinces_to_sync())
+    write_reports.override(outlets=[RECONCILIATION_ASSET]).expand(reconciled=reconciled)
 
 
 tthc_reconciliation()

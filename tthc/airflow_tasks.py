@@ -21,10 +21,10 @@ DOSSIER_STATS_ASSET = Asset("tthc://mirror/dossier_stats")
 RECONCILIATION_ASSET = Asset("tthc://mirror/reconciliation")
 
 PROVINCE_PARAM = Param(
-    "06",
+    "",
     type="string",
-    pattern=r"^\d{2}$",
-    description="2-digit province code, as configured in tthc.toml",
+    pattern=r"^(\d{2})?$",
+    description="2-digit province code as configured in tthc.toml; empty = every synced one",
 )
 PERIOD_PARAM = Param(
     "",
@@ -45,10 +45,10 @@ def default_args(retries: int = 2) -> dict[str, Any]:
     }
 
 
-def _settings():
-    from tthc.settings import get_settings
+def _settings(province: str | None = None):
+    from tthc.airflow_settings import settings_from_airflow
 
-    return get_settings()
+    return settings_from_airflow([province] if province else None)
 
 
 def _run_ref(run: dict[str, Any]):
@@ -67,17 +67,26 @@ def _period(params: dict[str, Any], context: dict[str, Any]) -> str:
 
 
 @task
-def begin_run(kind: str) -> dict[str, Any]:
+def provinces_to_sync() -> list[str]:
+    """The province asked for, or every province configured as synced: one mapped run each, so
+    one province's failure does not stop the others."""
+    params = get_current_context()["params"]
+    if params.get("province"):
+        return [params["province"]]
+    return sorted(code for code, p in _settings().provinces.items() if p.synced)
+
+
+@task(map_index_template="{{ province }}")
+def begin_run(kind: str, province: str) -> dict[str, Any]:
     """Open a run in the mirror's ledger and name its folders."""
     from tthc import pipeline
 
     context = get_current_context()
-    params = context["params"]
-    period = _period(params, context) if kind == "dossier-stats" else None
+    period = _period(context["params"], context) if kind == "dossier-stats" else None
     run = pipeline.new_run(
-        kind, province=params.get("province"), period=period, orchestrator_run_id=context["run_id"]
+        kind, province=province, period=period, orchestrator_run_id=context["run_id"]
     )
-    pipeline.begin(_settings(), run)
+    pipeline.begin(_settings(province), run)
     return run.to_dict()
 
 
@@ -85,21 +94,21 @@ def begin_run(kind: str) -> dict[str, Any]:
 def extract(run: dict[str, Any]) -> dict[str, Any]:
     from tthc import pipeline
 
-    return pipeline.extract(_settings(), _run_ref(run)).to_dict()
+    return pipeline.extract(_settings(run["province"]), _run_ref(run)).to_dict()
 
 
 @task
 def transform(run: dict[str, Any]) -> dict[str, Any]:
     from tthc import pipeline
 
-    return pipeline.transform(_settings(), _run_ref(run)).to_dict()
+    return pipeline.transform(_settings(run["province"]), _run_ref(run)).to_dict()
 
 
 @task
 def validate(run: dict[str, Any]) -> dict[str, Any]:
     from tthc import pipeline
 
-    return pipeline.validate(_settings(), _run_ref(run)).to_dict()
+    return pipeline.validate(_settings(run["province"]), _run_ref(run)).to_dict()
 
 
 @task
@@ -107,29 +116,24 @@ def load(run: dict[str, Any]) -> dict[str, Any]:
     """Load in one transaction and close the run in the ledger with its summary."""
     from tthc import pipeline
 
-    ref = _run_ref(run)
-    result = pipeline.finish(
-        _settings(), ref, pipeline.summary(ref, pipeline.load(_settings(), ref))
-    )
+    ref, settings = _run_ref(run), _settings(run["province"])
+    result = pipeline.finish(settings, ref, pipeline.summary(ref, pipeline.load(settings, ref)))
     log.info("run %s loaded: %s", ref.run_id, result["datasets"])
     return result
 
 
-@task
-def reconcile_period() -> dict[str, Any]:
+@task(map_index_template="{{ province }}")
+def reconcile_period(province: str) -> dict[str, Any]:
     from tthc import pipeline
 
     context = get_current_context()
-    params = context["params"]
+    period = _period(context["params"], context)
     result = pipeline.reconcile(
-        _settings(),
-        params["province"],
-        _period(params, context),
-        orchestrator_run_id=context["run_id"],
+        _settings(province), province, period, orchestrator_run_id=context["run_id"]
     )
     if result["status"] != "success":
         raise RuntimeError(result["error"])
-    return {**result, "province": params["province"], "period": _period(params, context)}
+    return {**result, "province": province, "period": period}
 
 
 @task
@@ -137,19 +141,18 @@ def write_reports(reconciled: dict[str, Any]) -> list[str]:
     """The quarterly report in every format, under ``<reports_dir>/<province>/<period>/``."""
     from tthc.reports import write_quarterly_reports
 
-    return [
-        str(p)
-        for p in write_quarterly_reports(_settings(), reconciled["province"], reconciled["period"])
-    ]
+    province, period = reconciled["province"], reconciled["period"]
+    return [str(p) for p in write_quarterly_reports(_settings(province), province, period)]
 
 
 def record_failure(context: dict[str, Any]) -> None:
     """Failure callback: the ledger says which task failed and why, not just 'running'."""
     from tthc import pipeline
 
-    run = context["ti"].xcom_pull(task_ids="begin_run")
+    ti = context["ti"]
+    run = ti.xcom_pull(task_ids="begin_run", map_indexes=ti.map_index)
     if not run:
         return
-    error = f"task {context['ti'].task_id} failed: {context.get('exception')!r}"
+    error = f"task {ti.task_id} failed: {context.get('exception')!r}"
     ref = _run_ref(run)
-    pipeline.finish(_settings(), ref, pipeline.summary(ref, None, error))
+    pipeline.finish(_settings(ref.province), ref, pipeline.summary(ref, None, error))

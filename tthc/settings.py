@@ -30,6 +30,7 @@ class Province(BaseModel):
     name: str
     # The province People's Committee as the national portal lists it (CODE of get_list_agency).
     national_agency_code: str
+    synced: bool = True  # false: configured for reports only (e.g. a successor without a feed)
 
 
 class Settings(BaseSettings):
@@ -86,7 +87,7 @@ class Settings(BaseSettings):
         default_factory=lambda: {
             "06": Province(code="06", name="Bắc Kạn", national_agency_code="H04"),
             # Bắc Kạn's successor since 2025-07-01 (reconcile.provinces derives who merged).
-            "19": Province(code="19", name="Thái Nguyên", national_agency_code="H55"),
+            "19": Province(code="19", name="Thái Nguyên", national_agency_code="H55", synced=False),
         }
     )
 

@@ -1,0 +1,85 @@
+"""The Airflow UI plugin: registered with Airflow, and its app, started on loopback, serves the
+latest reports read-only."""
+
+import threading
+import time
+
+import pytest
+import requests
+import uvicorn
+
+from loaders.db import make_engine, upgrade
+from tests.conftest import make_settings
+from tthc import pipeline
+from tthc.reports import write_quarterly_reports
+from tthc.webapp import create_app
+
+
+def test_airflow_loads_the_plugin_with_its_app_and_menu_link():
+    from airflow import plugins_manager
+
+    apps, _ = plugins_manager.get_fastapi_plugins()
+    ours = [a for a in apps if a["url_prefix"] == "/tthc"]
+    assert len(ours) == 1 and ours[0]["name"] == "tthc-sync reports"
+    views, _ = plugins_manager._get_ui_plugins()
+    link = next(v for v in views if v.get("url_route") == "tthc-reports")
+    assert link["destination"] == "nav" and not link["href"].startswith("/")
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    """Reports from a real sync, and the app on a free loopback port."""
+    from simulator.server import SimulatorServer
+    from tests.conftest import DATASET
+
+    tmp = tmp_path_factory.mktemp("plugin")
+    url = f"sqlite:///{tmp / 'mirror.sqlite'}"
+    upgrade(make_engine(url))
+    with SimulatorServer(DATASET) as server:
+        settings = make_settings(tmp, server.url, url)
+        for run in (
+            pipeline.new_run("publications", province="06"),
+            pipeline.new_run("dossier-stats", province="06", period="2020-Q2"),
+        ):
+            assert pipeline.sync(settings, run)["status"] == "success"
+    write_quarterly_reports(settings, "06", "2020-Q2")
+    config = uvicorn.Config(
+        create_app(lambda: settings), host="127.0.0.1", port=0, log_level="warning"
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+def test_the_app_serves_the_reports(served):
+    index = requests.get(f"{served}/", timeout=10)
+    assert index.status_code == 200 and "reports/06/2020-Q2/quarterly.xlsx" in index.text
+    page = requests.get(f"{served}/validation/", timeout=10)
+    assert page.status_code == 200 and "Validation of run" in page.text
+    report = requests.get(f"{served}/reports/06/2020-Q2/quarterly.html", timeout=10)
+    assert report.status_code == 200 and "58,463" in report.text
+    data = requests.get(f"{served}/reports/06/2020-Q2/quarterly.json", timeout=10).json()
+    assert data["procedures_publicized"] == 198
+    docs = requests.get(f"{served}/data_docs/index.html", timeout=10)
+    assert docs.status_code == 200 and "Data Docs" in docs.text
+
+
+def test_the_app_is_read_only_and_stays_in_its_folder(served):
+    for path in (
+        "/reports/06/2020-Q2/quarterly.exe",
+        "/reports/..%2F..%2Fetc/2020-Q2/x.html",
+        "/validation/..%2F..%2Fmirror.sqlite",
+        "/reports/06/2020-Q9/quarterly.html",
+    ):
+        assert requests.get(f"{served}{path}", timeout=10).status_code == 404, path
+    assert requests.post(f"{served}/validation/", timeout=10).status_code == 405
+    assert (
+        requests.delete(f"{served}/reports/06/2020-Q2/quarterly.html", timeout=10).status_code
+        == 405
+    )

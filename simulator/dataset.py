@@ -363,6 +363,17 @@ def build(rng: random.Random) -> dict[str, object]:  # noqa: C901 - one linear s
             "period": "2020-Q1",
             "rows": _previous_quarter(q2, rng),
         },
+        # Two more quarters, so a year can be backfilled period by period.
+        "dossier_stats/06-2020-Q3.json": {
+            "province": PROVINCE,
+            "period": "2020-Q3",
+            "rows": (q3 := _next_quarter(q2[:-2], rng)),
+        },
+        "dossier_stats/06-2020-Q4.json": {
+            "province": PROVINCE,
+            "period": "2020-Q4",
+            "rows": _next_quarter(q3, rng),
+        },
     }
 
 
@@ -517,6 +528,33 @@ def _previous_quarter(q2: list[dict], rng: random.Random) -> list[dict]:
                 resolved + in_progress,
                 online,
                 0,
+                early,
+                resolved - early - late,
+                late,
+                within,
+                in_progress - within,
+            )
+        )
+    return rows
+
+
+def _next_quarter(before: list[dict], rng: random.Random) -> list[dict]:
+    """The following quarter: each agency carries over what it left in progress."""
+    rows = []
+    for i, prev in enumerate(before):
+        carried = int(prev["dangXuLyVaBoSung"])
+        resolved, in_progress = rng.randrange(200, 3000), rng.randrange(0, 80)
+        online = rng.randrange(0, (resolved + in_progress) // 5 + 1)
+        early, late = resolved // 10, resolved // 25
+        within = in_progress - in_progress // 5
+        rows.append(
+            _form06(
+                i + 1,
+                prev["donVi"],
+                prev["capHanhChinh"],
+                resolved + in_progress,
+                online,
+                carried,
                 early,
                 resolved - early - late,
                 late,

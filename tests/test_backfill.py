@@ -1,0 +1,170 @@
+"""A real backfill by reporting period: Airflow's scheduler, DAG processor and API server
+(LocalExecutor, SQLite metadata) run `airflow backfill create` over 2020-Q1..Q4 of the
+statistics DAG. The mirror must equal four separate runs, and backfilling again changes nothing."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+
+from loaders.db import make_engine, upgrade
+from simulator.server import SimulatorServer
+from tests.conftest import DATASET, ROOT, make_settings
+from tests.test_national_sync import snapshot
+from tthc import pipeline
+
+pytestmark = pytest.mark.airflow
+DAG = "tthc_dossier_stats_sync"
+WINDOW = ["--from-date", "2020-04-01", "--to-date", "2021-01-31"]  # runs on 15 Apr .. 15 Jan
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def airflow(env, *args, check=True) -> str:
+    out = subprocess.run(
+        [sys.executable, "-m", "airflow", *args],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    if check and out.returncode:
+        raise AssertionError(f"airflow {' '.join(args)}: {out.stderr[-3000:]}")
+    return out.stdout
+
+
+def backfill_runs(env) -> dict[str, str]:
+    out = airflow(env, "dags", "list-runs", DAG, "-o", "json")
+    lines = [line for line in out.splitlines() if line.startswith(("[{", "[]"))]  # not logs
+    runs = json.loads(lines[-1]) if lines else []
+    return {r["run_id"]: r["state"] for r in runs if r["run_id"].startswith("backfill__")}
+
+
+def wait_for(condition, seconds: float, what: str):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if result := condition():
+            return result
+        time.sleep(3)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.fixture
+def airflow_services(tmp_path):
+    port = free_port()
+    with SimulatorServer(DATASET) as simulator:
+        env = {
+            **os.environ,
+            "AIRFLOW_HOME": str(tmp_path / "airflow"),
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{tmp_path / 'airflow.db'}",
+            "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+            "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
+            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
+            "AIRFLOW__API_AUTH__JWT_SECRET": "a-test-secret-that-is-long-enough-for-hs512-" * 2,
+            "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING",
+            "TTHC_HOME": str(tmp_path / "tthc"),
+            "TTHC_MIRROR_URL": f"sqlite:///{tmp_path / 'backfilled.sqlite'}",
+            "TTHC_PROVINCE_FEED_URL": simulator.url,
+            "TTHC_NATIONAL_PORTAL_URL": simulator.url,
+            "TTHC_LOCK_WAIT_S": "120",  # runs of one province wait for each other
+        }
+        upgrade(make_engine(env["TTHC_MIRROR_URL"]))
+        airflow(env, "db", "migrate")
+        services = [
+            subprocess.Popen(
+                [sys.executable, "-m", "airflow", *command],
+                env=env,
+                cwd=ROOT,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            for command in (["api-server", "--port", str(port)], ["scheduler"], ["dag-processor"])
+        ]
+        try:
+            wait_for(
+                lambda: DAG in airflow(env, "dags", "list", check=False),
+                120,
+                "the DAG to be parsed",
+            )
+            yield env, simulator
+        finally:
+            for service in services:
+                service.terminate()
+            for service in services:
+                try:
+                    service.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    service.kill()
+
+
+def test_a_backfill_by_period_equals_four_runs_and_rerunning_changes_nothing(
+    airflow_services, tmp_path
+):
+    env, simulator = airflow_services
+    airflow(env, "backfill", "create", "--dag-id", DAG, *WINDOW)
+    airflow(env, "dags", "unpause", DAG)
+    runs = wait_for(
+        lambda: (
+            (r := backfill_runs(env))
+            and len(r) == 4
+            and all(s in ("success", "failed") for s in r.values())
+            and r
+        ),
+        600,
+        "four backfill runs",
+    )
+    assert set(runs.values()) == {"success"}, runs
+
+    separate = f"sqlite:///{tmp_path / 'separate.sqlite'}"
+    upgrade(make_engine(separate))
+    settings = make_settings(tmp_path / "separate", simulator.url, separate)
+    for quarter in ("2020-Q1", "2020-Q2", "2020-Q3", "2020-Q4"):
+        run = pipeline.new_run("dossier-stats", province="06", period=quarter)
+        assert pipeline.sync(settings, run)["status"] == "success"
+    backfilled = snapshot(env["TTHC_MIRROR_URL"])
+    assert backfilled == snapshot(separate)
+    assert len({row[1] for row in backfilled["dossier_stats"]}) == 4  # four periods
+
+    airflow(
+        env, "backfill", "create", "--dag-id", DAG, *WINDOW, "--reprocess-behavior", "completed"
+    )
+    wait_for(
+        lambda: (
+            (r := backfill_runs(env))
+            and all(s == "success" for s in r.values())
+            and _reruns_finished(env["TTHC_MIRROR_URL"])
+        ),
+        600,
+        "the backfill to run again",
+    )
+    assert snapshot(env["TTHC_MIRROR_URL"]) == backfilled
+
+
+def _reruns_finished(url: str) -> bool:
+    """Eight statistics runs in the ledger, the last four having written nothing."""
+    from sqlalchemy import select
+
+    from loaders.schema import run_ledger
+
+    with make_engine(url).connect() as conn:
+        rows = conn.execute(
+            select(run_ledger.c.status, run_ledger.c.summary)
+            .where(run_ledger.c.kind == "dossier-stats", run_ledger.c.scope.like("%period=2020-%"))
+            .order_by(run_ledger.c.started_at)
+        ).all()
+    if len(rows) < 8 or any(r.status != "success" for r in rows):
+        return False
+    for row in rows[4:]:
+        stats = json.loads(row.summary)["datasets"]["dossier_stats"]
+        assert stats["inserted"] == stats["updated"] == 0, stats
+    return True

@@ -169,10 +169,9 @@ def classify(
         else:
             record["class"] = "overdue_not_publicized" if due < as_of else "pending_within_deadline"
         out.append(record)
-    classified = items.merge(
-        pd.DataFrame(out, columns=["decision_id", "item_key", *MATCH_COLUMNS]),
-        on=["decision_id", "item_key"],
-    )
+    matches = pd.DataFrame(out, columns=["decision_id", "item_key", *MATCH_COLUMNS])
+    matches["days_late"] = matches["days_late"].astype("Int64")  # whole days, or none
+    classified = items.merge(matches, on=["decision_id", "item_key"])
     matched = pd.Series(
         [
             (r.decision_id, r.list_kind, r.procedure_id) in used

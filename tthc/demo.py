@@ -94,8 +94,8 @@ def print_figures(province: str, period: str) -> int:
     folder = settings.reports_dir / province / period
     print(f"\nreports: {folder}/quarterly.{{html,xlsx,csv,json}}")
     print(
-        f"validation: {settings.reports_dir / 'data_docs' / 'index.html'} "
-        f"(and `tthc report validation`)"
+        f"validation: {settings.validation_pages_dir / 'index.html'} "
+        f"(Data Docs: {settings.data_docs_dir / 'index.html'})"
     )
     print(f"mirror: {settings.mirror_url}")
     return 0

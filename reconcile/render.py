@@ -153,8 +153,8 @@ def to_html(report: dict[str, Any]) -> str:
         f"""
 <p>Period {escape(report["period_start"])} to {escape(report["period_end"])}
 (reporting calendar: {escape(report["reporting_calendar"])}); provinces {included};
-reconciliation as of {escape(report["as_of"])}; publicizing deadline {rec["deadline_working_days"]} working days
-after signing.</p>
+reconciliation as of {escape(report["as_of"])}; publicizing deadline
+{rec["deadline_working_days"]} working days after signing.</p>
 <h2>Headline figures</h2><table>{figures}</table>
 <h2>Published against publicized</h2>{_bar_chart(rec["classes"])}
 {"".join(sections)}

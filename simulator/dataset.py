@@ -512,54 +512,52 @@ def _dossier_stats(rng: random.Random) -> list[dict]:
 def _previous_quarter(q2: list[dict], rng: random.Random) -> list[dict]:
     """Q1 rows whose in-progress counts are what Q2 carried over, but for one agency (planted,
     so the carry-over check has something to find); the Q2-only defect rows are left out."""
-    rows = []
-    for i, later in enumerate(q2[:-2]):
-        in_progress = int(later["tiepNhanKyTruoc"]) + (7 if i == 3 else 0)
-        resolved = rng.randrange(200, 3000)
-        online = rng.randrange(0, (resolved + in_progress) // 5 + 1)
-        within = in_progress - in_progress // 5
-        early = resolved // 10
-        late = resolved // 25
-        rows.append(
-            _form06(
-                i + 1,
-                later["donVi"],
-                later["capHanhChinh"],
-                resolved + in_progress,
-                online,
-                0,
-                early,
-                resolved - early - late,
-                late,
-                within,
-                in_progress - within,
-            )
-        )
-    return rows
+    return _quarter(
+        q2[:-2],
+        rng,
+        carried=[0] * (len(q2) - 2),
+        in_progress=[
+            int(row["tiepNhanKyTruoc"]) + (7 if i == 3 else 0) for i, row in enumerate(q2[:-2])
+        ],
+    )
 
 
 def _next_quarter(before: list[dict], rng: random.Random) -> list[dict]:
     """The following quarter: each agency carries over what it left in progress."""
+    return _quarter(
+        before,
+        rng,
+        carried=[int(r["dangXuLyVaBoSung"]) for r in before],
+        in_progress=[None] * len(before),
+    )
+
+
+def _quarter(
+    agencies: list[dict], rng: random.Random, carried: list[int], in_progress: list[int | None]
+) -> list[dict]:
+    """Form 06 rows for the same agencies in another quarter; counts not given are drawn."""
     rows = []
-    for i, prev in enumerate(before):
-        carried = int(prev["dangXuLyVaBoSung"])
-        resolved, in_progress = rng.randrange(200, 3000), rng.randrange(0, 80)
-        online = rng.randrange(0, (resolved + in_progress) // 5 + 1)
+    for i, (agency, carried_i, progress) in enumerate(
+        zip(agencies, carried, in_progress, strict=True)
+    ):
+        resolved = rng.randrange(200, 3000)
+        progress = rng.randrange(0, 80) if progress is None else progress
+        online = rng.randrange(0, (resolved + progress) // 5 + 1)
         early, late = resolved // 10, resolved // 25
-        within = in_progress - in_progress // 5
+        within = progress - progress // 5
         rows.append(
             _form06(
                 i + 1,
-                prev["donVi"],
-                prev["capHanhChinh"],
-                resolved + in_progress,
+                agency["donVi"],
+                agency["capHanhChinh"],
+                resolved + progress,
                 online,
-                carried,
+                carried_i,
                 early,
                 resolved - early - late,
                 late,
                 within,
-                in_progress - within,
+                progress - within,
             )
         )
     return rows

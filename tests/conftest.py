@@ -88,3 +88,22 @@ def mirror_url(request, tmp_path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'mirror.sqlite'}"
     return request.getfixturevalue("pg_url")
+
+
+def sync_dataset(home: Path, data: Path = DATASET, periods: tuple[str, ...] = ("2020-Q2",)):
+    """A fresh SQLite mirror under ``home`` with ``data`` synced through the simulator: the
+    publications and the statistics of ``periods``. Returns the settings used."""
+    from loaders.db import make_engine, upgrade
+    from simulator.server import SimulatorServer
+    from tthc import pipeline
+
+    url = f"sqlite:///{home / 'mirror.sqlite'}"
+    upgrade(make_engine(url))
+    with SimulatorServer(data) as server:
+        settings = make_settings(home, server.url, url)
+        runs = [pipeline.new_run("publications", province="06")]
+        runs += [pipeline.new_run("dossier-stats", province="06", period=p) for p in periods]
+        for run in runs:
+            result = pipeline.sync(settings, run)
+            assert result["status"] == "success", result["error"]
+    return settings

@@ -8,9 +8,7 @@ import pytest
 import requests
 import uvicorn
 
-from loaders.db import make_engine, upgrade
-from tests.conftest import make_settings
-from tthc import pipeline
+from tests.conftest import sync_dataset
 from tthc.reports import write_quarterly_reports
 from tthc.webapp import create_app
 
@@ -29,19 +27,7 @@ def test_airflow_loads_the_plugin_with_its_app_and_menu_link():
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
     """Reports from a real sync, and the app on a free loopback port."""
-    from simulator.server import SimulatorServer
-    from tests.conftest import DATASET
-
-    tmp = tmp_path_factory.mktemp("plugin")
-    url = f"sqlite:///{tmp / 'mirror.sqlite'}"
-    upgrade(make_engine(url))
-    with SimulatorServer(DATASET) as server:
-        settings = make_settings(tmp, server.url, url)
-        for run in (
-            pipeline.new_run("publications", province="06"),
-            pipeline.new_run("dossier-stats", province="06", period="2020-Q2"),
-        ):
-            assert pipeline.sync(settings, run)["status"] == "success"
+    settings = sync_dataset(tmp_path_factory.mktemp("plugin"))
     write_quarterly_reports(settings, "06", "2020-Q2")
     config = uvicorn.Config(
         create_app(lambda: settings), host="127.0.0.1", port=0, log_level="warning"

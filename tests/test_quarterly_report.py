@@ -9,14 +9,13 @@ import pandas as pd
 import pytest
 from sqlalchemy import select
 
-from loaders.db import make_engine, upgrade
+from loaders.db import make_engine
 from loaders.schema import reconciliation_items
 from reconcile.provinces import current_name, predecessors, successor_code
 from reconcile.quarterly import quarterly_report
 from reconcile.render import to_html, to_xlsx, write_report
-from simulator.server import SimulatorServer
 from tests.browser import assert_rendered, chromium
-from tests.conftest import DATASET, SEED_FIGURES, make_settings
+from tests.conftest import DATASET, SEED_FIGURES, sync_dataset
 from tthc import pipeline
 
 HOSTILE_TITLE = '<script>alert("tthc")</script> Quyết định & "trích yếu"'
@@ -33,17 +32,7 @@ def mirror(tmp_path_factory):
     feed = json.loads(path.read_text(encoding="utf-8"))
     feed["decisions"][1]["title"] = HOSTILE_TITLE
     path.write_text(json.dumps(feed, ensure_ascii=False), encoding="utf-8")
-    url = f"sqlite:///{tmp / 'mirror.sqlite'}"
-    upgrade(make_engine(url))
-    with SimulatorServer(data) as server:
-        settings = make_settings(tmp, server.url, url)
-        for run in (
-            pipeline.new_run("publications", province="06"),
-            pipeline.new_run("dossier-stats", province="06", period="2020-Q1"),
-            pipeline.new_run("dossier-stats", province="06", period="2020-Q2"),
-        ):
-            assert pipeline.sync(settings, run)["status"] == "success"
-    return settings
+    return sync_dataset(tmp, data, periods=("2020-Q1", "2020-Q2"))
 
 
 def report(settings, **kw):

@@ -112,6 +112,11 @@ class RunRef:
         return " ".join(p for p in parts if p) or "all"
 
 
+def run_id_for(kind: str) -> str:
+    """Sortable by start time, saying what ran: ``20261126T034602-publications-af66973e``."""
+    return f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{kind}-{uuid.uuid4().hex[:8]}"
+
+
 def new_run(
     kind: str,
     province: str | None = None,
@@ -125,9 +130,8 @@ def new_run(
         raise ValueError(f"unknown run kind {kind!r}")
     if since:
         date.fromisoformat(since)  # fail now, not after the first requests
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     return RunRef(
-        f"{stamp}-{kind}-{uuid.uuid4().hex[:8]}",
+        run_id_for(kind),
         kind,
         province,
         period,
@@ -623,7 +627,7 @@ def reconcile(
     from reconcile.quarterly import quarterly_report
 
     run = RunRef(
-        new_run("publications").run_id.replace("publications", "reconcile"),
+        run_id_for("reconcile"),
         "reconcile",
         province,
         period,

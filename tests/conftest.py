@@ -107,3 +107,24 @@ def sync_dataset(home: Path, data: Path = DATASET, periods: tuple[str, ...] = ("
             result = pipeline.sync(settings, run)
             assert result["status"] == "success", result["error"]
     return settings
+
+
+@pytest.fixture
+def env_settings(monkeypatch, tmp_path):
+    """Point the environment (what the CLI and the DAG tasks read) at a simulator URL and a
+    home under ``tmp_path``; returns the settings it gives."""
+    from tthc.settings import get_settings
+
+    def point(url: str):
+        for name, value in {
+            "TTHC_HOME": str(tmp_path),
+            "TTHC_PROVINCE_FEED_URL": url,
+            "TTHC_NATIONAL_PORTAL_URL": url,
+            "TTHC_NATIONAL_RATE_LIMIT_PER_S": "0",
+        }.items():
+            monkeypatch.setenv(name, value)
+        get_settings.cache_clear()
+        return get_settings()
+
+    yield point
+    get_settings.cache_clear()

@@ -87,35 +87,26 @@ def test_dag_policy(dagbag):
 
 
 @pytest.mark.airflow
-def test_the_three_dags_run_end_to_end(tmp_path, simulator, monkeypatch, dagbag):
+def test_the_three_dags_run_end_to_end(simulator, env_settings, dagbag):
     """Real runs (dag.test) on a migrated SQLite metadata DB, against the simulator."""
     from loaders.db import make_engine, upgrade
     from reconcile.quarterly import quarterly_report
     from tthc.demo import migrate_airflow
-    from tthc.settings import get_settings
 
     migrate_airflow({})
-    monkeypatch.setenv("TTHC_HOME", str(tmp_path))
-    monkeypatch.setenv("TTHC_PROVINCE_FEED_URL", simulator.url)
-    monkeypatch.setenv("TTHC_NATIONAL_PORTAL_URL", simulator.url)
-    monkeypatch.setenv("TTHC_NATIONAL_RATE_LIMIT_PER_S", "0")
-    get_settings.cache_clear()
-    try:
-        settings = get_settings()
-        upgrade(make_engine(settings.mirror_url))
-        conf = {"province": "06", "period": "2020-Q2"}
-        for dag_id in ("tthc_publications_sync", "tthc_dossier_stats_sync", "tthc_reconciliation"):
-            dag_run = dagbag.dags[dag_id].test(run_conf=conf)
-            assert str(dag_run.state).endswith("success"), dag_id
-        with make_engine(settings.mirror_url).connect() as conn:
-            report = quarterly_report(conn, settings, "06", "2020-Q2")
-        assert {k: report[k] for k in SEED_FIGURES} == SEED_FIGURES
-        written = settings.reports_dir / "06" / "2020-Q2"
-        assert {p.name for p in written.iterdir()} == {
-            "quarterly.json",
-            "quarterly.html",
-            "quarterly.xlsx",
-            "quarterly.csv",
-        }
-    finally:
-        get_settings.cache_clear()
+    settings = env_settings(simulator.url)
+    upgrade(make_engine(settings.mirror_url))
+    conf = {"province": "06", "period": "2020-Q2"}
+    for dag_id in ("tthc_publications_sync", "tthc_dossier_stats_sync", "tthc_reconciliation"):
+        dag_run = dagbag.dags[dag_id].test(run_conf=conf)
+        assert str(dag_run.state).endswith("success"), dag_id
+    with make_engine(settings.mirror_url).connect() as conn:
+        report = quarterly_report(conn, settings, "06", "2020-Q2")
+    assert {k: report[k] for k in SEED_FIGURES} == SEED_FIGURES
+    written = settings.reports_dir / "06" / "2020-Q2"
+    assert {p.name for p in written.iterdir()} == {
+        "quarterly.json",
+        "quarterly.html",
+        "quarterly.xlsx",
+        "quarterly.csv",
+    }

@@ -173,41 +173,34 @@ def test_sigkill_mid_run_then_a_rerun_equals_a_clean_sync(tmp_path, datasets, cl
     assert snapshot(url) == clean
 
 
-def test_cli_flags(tmp_path, datasets, monkeypatch, capsys):
+def test_cli_flags(datasets, env_settings, capsys):
     from tthc.cli import main
-    from tthc.settings import get_settings
 
     with SimulatorServer(datasets["after"]) as server:
-        monkeypatch.setenv("TTHC_HOME", str(tmp_path))
-        monkeypatch.setenv("TTHC_NATIONAL_PORTAL_URL", server.url)
-        monkeypatch.setenv("TTHC_NATIONAL_RATE_LIMIT_PER_S", "0")
-        get_settings.cache_clear()
-        try:
-            assert main(["db", "upgrade"]) == 0
-            agency = json.loads((datasets["after"] / "national/agencies.json").read_text())[0]
-            assert (
-                main(
-                    [
-                        "sync",
-                        "national",
-                        "--agency-id",
-                        agency["ID"],
-                        "--since",
-                        "2025-01-01",
-                        "--json",
-                    ]
-                )
-                == 0
-            )
-            summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
-            frame = pd.DataFrame(
+        env_settings(server.url)
+        assert main(["db", "upgrade"]) == 0
+        agency = json.loads((datasets["after"] / "national/agencies.json").read_text())[0]
+        assert (
+            main(
                 [
-                    d["row"]
-                    for d in json.loads((datasets["after"] / "national/decisions.json").read_text())
+                    "sync",
+                    "national",
+                    "--agency-id",
+                    agency["ID"],
+                    "--since",
+                    "2025-01-01",
+                    "--json",
                 ]
             )
-            mine = frame[frame["AGENCY_ID"] == agency["ID"]]
-            assert summary["datasets"]["national_decisions"]["inserted"] == len(mine)
-            assert main(["sync", "national", "--since", "not-a-date"]) == 2
-        finally:
-            get_settings.cache_clear()
+            == 0
+        )
+        summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+        frame = pd.DataFrame(
+            [
+                d["row"]
+                for d in json.loads((datasets["after"] / "national/decisions.json").read_text())
+            ]
+        )
+        mine = frame[frame["AGENCY_ID"] == agency["ID"]]
+        assert summary["datasets"]["national_decisions"]["inserted"] == len(mine)
+        assert main(["sync", "national", "--since", "not-a-date"]) == 2

@@ -149,30 +149,22 @@ def test_a_row_fixed_at_the_source_leaves_quarantine(tmp_path, mirror_url, engin
     assert released == result["run_id"] and still_held == 6
 
 
-def test_cli_prints_the_run_summary_contract(tmp_path, simulator, monkeypatch, capsys):
+def test_cli_prints_the_run_summary_contract(simulator, env_settings, capsys):
     from tthc.cli import main
-    from tthc.settings import get_settings
 
-    monkeypatch.setenv("TTHC_HOME", str(tmp_path))
-    monkeypatch.setenv("TTHC_PROVINCE_FEED_URL", simulator.url)
-    monkeypatch.setenv("TTHC_NATIONAL_PORTAL_URL", simulator.url)
-    monkeypatch.setenv("TTHC_NATIONAL_RATE_LIMIT_PER_S", "0")
-    get_settings.cache_clear()
-    try:
-        assert main(["db", "upgrade"]) == 0
-        assert main(["sync", "national", "--agency-id", "382005", "--json"]) == 0
-        summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
-        assert summary["status"] == "success" and summary["error"] is None
-        assert set(summary["datasets"]) >= {"national_decisions", "national_procedures"}
-        assert set(summary["datasets"]["national_decisions"]) == set(pipeline.COUNT_KEYS)
-        assert main(["mirror", "stats", "--json"]) == 0
-        stats = json.loads(capsys.readouterr().out)
-        assert stats["national_decisions"] == 14 and "run_ledger" not in stats
-        assert main(["report", "validation", "--json"]) == 0
-        report = json.loads(capsys.readouterr().out)
-        assert report["quarantined"]["national_decisions"]["rows"] == 1
-    finally:
-        get_settings.cache_clear()
+    env_settings(simulator.url)
+    assert main(["db", "upgrade"]) == 0
+    assert main(["sync", "national", "--agency-id", "382005", "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert summary["status"] == "success" and summary["error"] is None
+    assert set(summary["datasets"]) >= {"national_decisions", "national_procedures"}
+    assert set(summary["datasets"]["national_decisions"]) == set(pipeline.COUNT_KEYS)
+    assert main(["mirror", "stats", "--json"]) == 0
+    stats = json.loads(capsys.readouterr().out)
+    assert stats["national_decisions"] == 14 and "run_ledger" not in stats
+    assert main(["report", "validation", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["quarantined"]["national_decisions"]["rows"] == 1
 
 
 def test_tiny_chunks_give_the_same_mirror_and_counts(tmp_path, simulator, monkeypatch):

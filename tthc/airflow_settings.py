@@ -18,20 +18,18 @@ from tthc.settings import Settings
 
 def _connection_uri(conn_id: str) -> str | None:
     from airflow.sdk import Connection
+    from airflow.sdk.exceptions import AirflowNotFoundException
 
     try:
         return Connection.get(conn_id).get_uri()
-    except Exception:  # not defined (AirflowNotFoundException and kin): fall back
+    except AirflowNotFoundException:  # only "not defined" falls back; other errors surface
         return None
 
 
 def _variable(key: str) -> str | None:
     from airflow.sdk import Variable
 
-    try:
-        return Variable.get(key)
-    except Exception:
-        return None
+    return Variable.get(key, default=None)
 
 
 def sqlalchemy_url(uri: str) -> str:

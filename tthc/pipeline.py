@@ -510,7 +510,7 @@ def load(settings: Settings, run: RunRef) -> dict[str, Any]:
     with (
         run_lock(
             engine,
-            settings.home / "var" / "locks",
+            settings.locks_dir,
             lock_scopes(run),
             run.run_id,
             settings.lock_wait_s,
@@ -601,7 +601,7 @@ def sync(settings: Settings, run: RunRef) -> dict[str, Any]:
     try:
         with run_lock(
             engine,
-            settings.home / "var" / "locks",
+            settings.locks_dir,
             lock_scopes(run),
             run.run_id,
             settings.lock_wait_s,

@@ -11,9 +11,8 @@ from sqlalchemy import Connection, func, select
 
 from loaders.ledger import latest_run_id
 from loaders.schema import DATA_TABLES, quarantine, run_ledger, validation_results
+from tthc.pipeline import KIND_DATASETS
 from tthc.settings import Settings
-
-SYNC_KINDS = ("publications", "national", "dossier-stats")
 
 
 def write_validation_page(conn: Connection, settings: Settings, run_id: str) -> Path | None:
@@ -39,7 +38,7 @@ def mirror_stats(conn: Connection) -> dict[str, int]:
 
 def validation_report(conn: Connection, settings: Settings, run_id: str | None) -> dict[str, Any]:
     """A run's suites with per-expectation results, its quarantined rows and the Data Docs."""
-    run_id = run_id or latest_run_id(conn, SYNC_KINDS)
+    run_id = run_id or latest_run_id(conn, tuple(KIND_DATASETS))
     if run_id is None:
         raise ValueError("no sync has run yet: nothing was validated")
     if conn.scalar(select(run_ledger.c.run_id).where(run_ledger.c.run_id == run_id)) is None:

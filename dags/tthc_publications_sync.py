@@ -1,8 +1,10 @@
 """
 ### Publications sync
 
-Pulls a province's publication decisions (Quyết định công bố) from its feed and the national
-portal's decisions, procedure lists and publicized procedures; validates them with the Great
+Pulls a province's publication decisions (Quyết định công bố) from its feed and from the Word
+and Excel annexes in its `annex_sources` folders (plus any in the `annex` param; a file loaded
+before is skipped by its SHA-256), and the national portal's decisions, procedure lists and
+publicized procedures; validates them with the Great
 Expectations suites in `expectations/suites/`; loads the mirror in one transaction. Rows that
 fail a critical expectation go to quarantine (`tthc report validation`).
 
@@ -14,6 +16,7 @@ from datetime import datetime
 from airflow.sdk import dag
 
 from tthc.airflow_tasks import (
+    ANNEX_PARAM,
     PROVINCE_PARAM,
     PUBLICATIONS_ASSET,
     begin_run,
@@ -33,7 +36,7 @@ from tthc.airflow_tasks import (
     catchup=False,
     max_active_runs=1,
     default_args=default_args(),
-    params={"province": PROVINCE_PARAM},
+    params={"province": PROVINCE_PARAM, "annex": ANNEX_PARAM},
     tags=["tthc", "sync", "publications"],
     doc_md=__doc__,
 )

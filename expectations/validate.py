@@ -210,13 +210,16 @@ class Validator:
                     f"{_bounds(config.kwargs, params)})"
                 )
                 continue
+            detail = meta.get("detail_column")  # a column saying why, row by row
             for index in rows:
                 index = index if isinstance(index, int) else int(next(iter(index.values())))
                 reasons.setdefault(index, []).append(
                     {
                         "expectation": outcome.expectation,
                         "column": outcome.column,
-                        "reason": outcome.reason,
+                        "reason": f"{outcome.reason}: {df.at[index, detail]}"
+                        if detail
+                        else outcome.reason,
                     }
                 )
         bad = df.index.isin(list(reasons))

@@ -9,6 +9,7 @@ import logging
 import random
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,6 +38,12 @@ class Fetched:
     status: int
     body: bytes
     data: Any
+
+    @classmethod
+    def of(cls, url: str, params: dict[str, Any], data: Any) -> Fetched:
+        """A page this project made itself from a source (an annex file's cells)."""
+        body = json.dumps(data, ensure_ascii=False).encode()
+        return cls(url, params, 200, body, data)
 
 
 class RateLimiter:
@@ -105,6 +112,21 @@ class HttpClient:
         form: dict[str, str] | None = None,
     ) -> Fetched:
         """Send one request, retrying transient failures; raise ExtractError when out of tries."""
+        return self._fetch(method, url, what, params, form, json.loads)
+
+    def fetch_bytes(self, url: str, *, what: str) -> bytes:
+        """GET a file (an annex), with the same retries; the body is not parsed."""
+        return self._fetch("GET", url, what, {}, None, lambda body: None).body
+
+    def _fetch(
+        self,
+        method: str,
+        url: str,
+        what: str,
+        params: dict[str, Any],
+        form: dict[str, str] | None,
+        parse: Callable[[bytes], Any],
+    ) -> Fetched:
         reason, retry_after = "", None
         for attempt in range(self.retries + 1):
             if attempt:
@@ -130,7 +152,7 @@ class HttpClient:
             if resp.status_code >= 400:
                 raise ExtractError(what, params, f"HTTP {resp.status_code}: {resp.text[:200]}")
             try:
-                data = json.loads(resp.content)
+                data = parse(resp.content)
             except ValueError as exc:  # a truncated body is as transient as a 503
                 reason = f"HTTP {resp.status_code} with a body that is not JSON ({exc})"
                 log.warning("%s: %s (attempt %d)", what, reason, attempt + 1)

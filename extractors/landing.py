@@ -55,6 +55,12 @@ class Landing:
             ) as out:
                 out.write(line + "\n")
 
+    def write_file(self, folder: str, name: str, data: bytes) -> None:
+        """A source file kept byte for byte (an annex), beside the pages made from it."""
+        path = self.root / folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+
     def pages(self, source: str) -> Iterator[LandedPage]:
         path = self.root / f"{source}.jsonl"
         if not path.exists():

@@ -8,7 +8,13 @@ from datetime import UTC, date, datetime
 import pandas as pd
 from sqlalchemy import Connection, Engine, and_, delete, insert, select, update
 
-from loaders.schema import quarantine, run_ledger, sync_watermarks, validation_results
+from loaders.schema import (
+    annex_files,
+    quarantine,
+    run_ledger,
+    sync_watermarks,
+    validation_results,
+)
 
 
 def now() -> datetime:
@@ -155,7 +161,8 @@ def advance_watermark(conn: Connection, source: str, scope: str, value: date, ru
 
 
 def last_extracted(conn: Connection, kind: str, scope: str) -> dict[str, int]:
-    """Rows extracted per dataset by the last successful run of the same kind and scope."""
+    """Rows each dataset's complete listings gave in the last successful run of the same kind
+    and scope (extracted, less the rows of annex files, which come once per file)."""
     summary = conn.scalar(
         select(run_ledger.c.summary)
         .where(
@@ -166,4 +173,39 @@ def last_extracted(conn: Connection, kind: str, scope: str) -> dict[str, int]:
     )
     if not summary:
         return {}
-    return {name: c["extracted"] for name, c in json.loads(summary)["datasets"].items()}
+    # Rows from annex files come once per file, not with every run: only listings count.
+    return {
+        name: c["extracted"] - c.get("from_files", 0)
+        for name, c in json.loads(summary)["datasets"].items()
+    }
+
+
+def known_annexes(conn: Connection, hashes: list[str]) -> set[str]:
+    """Which of these annex files (by SHA-256) the mirror has loaded."""
+    found: set[str] = set()
+    for start in range(0, len(hashes), 500):
+        found |= set(
+            conn.scalars(
+                select(annex_files.c.sha256).where(
+                    annex_files.c.sha256.in_(hashes[start : start + 500])
+                )
+            )
+        )
+    return found
+
+
+def record_annex_file(
+    conn: Connection, run_id: str, province: str, sha256: str, name: str, url: str, size: int
+) -> None:
+    """In the load's transaction: a file counts as loaded only once its rows are committed."""
+    conn.execute(
+        insert(annex_files).values(
+            sha256=sha256,
+            province_code=province,
+            file_name=name,
+            url=url,
+            size_bytes=size,
+            run_id=run_id,
+            loaded_at=now(),
+        )
+    )

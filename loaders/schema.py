@@ -66,6 +66,11 @@ province_items = Table(
     Column("level", String(40)),
     Column("agency", Text),
     Column("action", String(20), nullable=False),
+    # As the annex gives them (Thời hạn giải quyết, Phí/lệ phí, Căn cứ pháp lý, Ghi chú).
+    Column("processing_time", Text),
+    Column("fees", Text),
+    Column("legal_basis", Text),
+    Column("note", Text),
     *_tracking(),
     # History rebuilds: every annex row of the procedures a run touched.
     Index("ix_province_items_procedure_code", "procedure_code"),
@@ -235,6 +240,19 @@ sync_watermarks = Table(
     Column("watermark", Date, nullable=False),  # newest PUBLISHING_DATE committed
     Column("run_id", String(64), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+annex_files = Table(
+    "annex_files",
+    metadata,
+    # A file is known by its content: the same bytes under another name are not loaded again.
+    Column("sha256", String(64), primary_key=True),
+    Column("province_code", String(2), nullable=False),
+    Column("file_name", String(300), nullable=False),
+    Column("url", Text, nullable=False),  # where it was read from
+    Column("size_bytes", Integer, nullable=False),
+    Column("run_id", String(64), nullable=False),  # the run that loaded it
+    Column("loaded_at", DateTime(timezone=True), nullable=False),
 )
 
 quarantine = Table(

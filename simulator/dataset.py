@@ -20,6 +20,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from reconcile.calendar import add_working_days
+from simulator.annexes import AnnexTable, docx_bytes, title_lines, xlsx_bytes
 from simulator.catalogue import DEPARTMENTS, DISTRICTS, LOCAL_LEVELS
 
 SEED = 20200630
@@ -51,6 +52,14 @@ ACTION_LABELS = {
     "replaced": "Thay thế",
     "abolished": "Bãi bỏ",
 }
+ACTIONS_OF = {label: action for action, label in ACTION_LABELS.items()}
+ACTION_HEADINGS = {
+    "new": "mới ban hành",
+    "amended": "được sửa đổi, bổ sung",
+    "replaced": "được thay thế",
+    "abolished": "bị bãi bỏ",
+}
+ROMAN = ["", "I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X"]
 NATIONAL_LIST = {
     "new": "new",
     "amended": "modified",
@@ -107,6 +116,8 @@ PLANS = [
     PublicationPlan(2, date(2020, 6, 12), publicized_after_days=None),
     PublicationPlan(3, date(2020, 6, 25), publicized_after_days=8),  # lands in Q3
 ]
+# Decisions delivered only as a signed document's annex, not in the feed: n -> file format.
+ANNEX_ONLY = {9: "xlsx", 12: "docx"}
 WORKFLOW_ONLY = [(11, date(2020, 4, 28)), (8, date(2020, 5, 29)), (11, date(2020, 6, 18))]
 
 
@@ -177,6 +188,7 @@ def build(rng: random.Random) -> dict[str, object]:  # noqa: C901 - one linear s
     procedure_ids = rng.sample(range(20000, 400000), 2000)
     feed: list[dict] = []
     national: list[dict] = []
+    annexes: dict[str, bytes] = {}
 
     def national_rows(items: list[tuple[Procedure, str]]) -> dict[str, list[dict]]:
         lists: dict[str, list[dict]] = {"new": [], "modified": [], "rescinded": []}
@@ -256,7 +268,11 @@ def build(rng: random.Random) -> dict[str, object]:  # noqa: C901 - one linear s
             "items": [item_row(i + 1, p, a) for i, (p, a) in enumerate(items)],
             "workflows": [_workflow(i + 1, p, rng) for i, p in enumerate(chosen[: plan.workflows])],
         }
-        feed.append(decision)
+        if n in ANNEX_ONLY:
+            name = f"annexes/{PROVINCE}/QD-{decision_number}-UBND-phu-luc.{ANNEX_ONLY[n]}"
+            annexes[name] = annex_file(decision, ANNEX_ONLY[n])
+        else:
+            feed.append(decision)
         if plan.publicized_after_days is None:
             continue
         entered = items[: len(items) - plan.forgotten]
@@ -353,6 +369,7 @@ def build(rng: random.Random) -> dict[str, object]:  # noqa: C901 - one linear s
             }
             for p in sorted({p.code: p for p in publicized}.values(), key=lambda p: p.code)
         ],
+        **annexes,
         "dossier_stats/06-2020-Q2.json": {
             "province": PROVINCE,
             "period": "2020-Q2",
@@ -583,12 +600,49 @@ def _form06(stt, agency, level, received, online, carried, early, on_time, late,
     }
 
 
+def annex_file(decision: dict, file_format: str) -> bytes:
+    """The decision's annex as the province signs it: sub-tables per action, sections per level
+    and field; Word with numbered columns, Excel with the header repeated on every page."""
+    signed = decision["signed_date"]
+    heading = decision["title"].replace("Về việc công bố ", "").upper()
+    blocks: list = title_lines(decision["number"], signed, heading, "Chủ tịch UBND tỉnh Bắc Kạn")
+    code = "Mã TTHC" if file_format == "docx" else "Mã số TTHC"
+    header = [["STT", code, "Tên thủ tục hành chính", "Cơ quan thực hiện", "Ghi chú"]]
+    for number, action in enumerate(["new", "amended", "replaced", "abolished"], start=1):
+        items = [i for i in decision["items"] if ACTIONS_OF[i["action"]] == action]
+        if not items:
+            continue
+        blocks.append(f"{number}. Danh mục thủ tục hành chính {ACTION_HEADINGS[action]}")
+        rows: list = [["(1)", "(2)", "(3)", "(4)", "(5)"]] if file_format == "docx" else []
+        for level_no, level in enumerate(["tỉnh", "huyện", "xã"]):
+            at_level = [i for i in items if i["level"] == level]
+            if not at_level:
+                continue
+            rows.append(f"{'ABC'[level_no]}. THỦ TỤC HÀNH CHÍNH CẤP {level.upper()}")
+            fields = list(dict.fromkeys(i["field"] for i in at_level))
+            for field_no, field_name in enumerate(fields, start=1):
+                rows.append(f"{ROMAN[field_no]}. Lĩnh vực {field_name}")
+                for stt, i in enumerate((i for i in at_level if i["field"] == field_name), 1):
+                    row = [stt, i["procedure_code"], i["procedure_name"], i["agency"], None]
+                    rows.append(row)
+        blocks.append(
+            AnnexTable(header, rows, repeat_header_every=None if file_format == "docx" else 4)
+        )
+    if file_format == "docx":
+        return docx_bytes(blocks)
+    return xlsx_bytes({"Phụ lục": blocks})
+
+
 def write(out: Path) -> list[Path]:
     written = []
     for rel, payload in build(random.Random(SEED)).items():
         path = out / rel
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(payload, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        if isinstance(payload, bytes):
+            path.write_bytes(payload)
+        else:
+            text = json.dumps(payload, ensure_ascii=False, indent=1) + "\n"
+            path.write_text(text, encoding="utf-8")
         written.append(path)
     return written
 

@@ -107,6 +107,8 @@ def break_row(df: pd.DataFrame, expectation: dict, params: dict) -> pd.DataFrame
     if kind == "expect_column_values_to_not_be_null":
         df[column] = df[column].astype(object)
         df.at[0, column] = None
+    elif kind == "expect_column_values_to_be_null":
+        df.at[0, column] = "table 1, row 5: no procedure name in the row"
     elif kind == "expect_column_values_to_match_regex":
         df.at[0, column] = "not a code!"
     elif kind == "expect_column_values_to_be_in_set":
@@ -159,6 +161,12 @@ def test_each_expectation_passes_clean_rows_and_catches_a_broken_one(
     }
     if expectation["severity"] == "critical":  # quarantined, the rest loads
         assert name in held.get(base.at[0, "row_key"], [])
+        if detail := expectation["meta"].get("detail_column"):  # the row's own reason, too
+            (reasons,) = result.quarantined.loc[
+                result.quarantined["row_key"] == base.at[0, "row_key"], "reasons"
+            ]
+            said = next(r["reason"] for r in reasons if r["expectation"] == name)
+            assert said.endswith(str(break_row(base, expectation, params)[detail][0]))
         assert len(result.valid) >= len(base) - 2
     else:  # warning: loads, flagged
         assert all(name not in reasons for reasons in held.values())

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Callable, Iterable
 
 import pandas as pd
 
@@ -24,7 +25,46 @@ ACTIONS = {
     "bãi bỏ": "abolished",
     "bị bãi bỏ": "abolished",
 }
+# What a heading or label says, by the words it uses ("sửa đổi, bổ sung" is one action).
+_ACTION_WORDS = {
+    "new": re.compile(r"mới ban hành|ban hành mới|\bmới\b"),
+    "amended": re.compile(r"sửa đổi|bổ sung"),
+    "replaced": re.compile(r"thay thế"),
+    "abolished": re.compile(r"bãi bỏ|hủy bỏ|huỷ bỏ"),
+}
 Feed = Iterable[tuple[str, dict]]  # (source reference, one page of the feed)
+ITEM_COLUMNS = [
+    "decision_id",
+    "stt",
+    "procedure_code",
+    "procedure_name",
+    "field",
+    "level",
+    "agency",
+    "action",
+    "processing_time",
+    "fees",
+    "legal_basis",
+    "note",
+    "placement_problem",
+]
+
+
+def mentioned_actions(text: str | None) -> set[str]:
+    """The canonical actions a heading mentions ("1. Danh mục TTHC mới ban hành" -> new)."""
+    key = match_key(text) or ""
+    return {action for action, words in _ACTION_WORDS.items() if words.search(key)}
+
+
+def action_label(text: str | None) -> str | None:
+    """A feed's action label, as written in one of the known ways."""
+    return ACTIONS.get(match_key(text) or "")
+
+
+def action_heading(text: str | None) -> str | None:
+    """An annex's sub-table heading, when it names one action."""
+    found = mentioned_actions(text)
+    return found.pop() if len(found) == 1 else None
 
 
 def _decisions(pages: Feed) -> Iterable[tuple[str, dict]]:
@@ -35,12 +75,20 @@ def _decisions(pages: Feed) -> Iterable[tuple[str, dict]]:
 
 
 def province_decisions(pages: Feed, province: str) -> pd.DataFrame:
-    """One row per decision: Quyết định công bố and/or phê duyệt quy trình nội bộ."""
-    raw = records_frame(
+    """One row per decision of the feed."""
+    return decisions_frame(
         (
             (ref, {k: v for k, v in d.items() if k not in ("items", "workflows")})
             for ref, d in _decisions(pages)
         ),
+        province,
+    )
+
+
+def decisions_frame(records: Iterable[tuple[str, dict]], province: str) -> pd.DataFrame:
+    """One row per decision: Quyết định công bố and/or phê duyệt quy trình nội bộ."""
+    raw = records_frame(
+        records,
         [
             "decision_id",
             "number",
@@ -73,34 +121,37 @@ def province_decisions(pages: Feed, province: str) -> pd.DataFrame:
 
 
 def province_items(pages: Feed) -> pd.DataFrame:
-    """One row per annex line: a procedure and what the decision does to it."""
-    raw = records_frame(
+    """One row per annex line of the feed: a procedure and what the decision does to it."""
+    return items_frame(
         (
             (f"{ref}/items/{j}", {**item, "decision_id": d["decision_id"]})
             for ref, d in _decisions(pages)
             for j, item in enumerate(d.get("items", []))
         ),
-        [
-            "decision_id",
-            "stt",
-            "procedure_code",
-            "procedure_name",
-            "field",
-            "level",
-            "agency",
-            "action",
-        ],
+        action_label,
     )
+
+
+def items_frame(
+    records: Iterable[tuple[str, dict]], action_of: Callable[[str | None], str | None]
+) -> pd.DataFrame:
+    """Annex rows (``ITEM_COLUMNS``, with their references) as the canonical items table;
+    ``action_of`` reads the source's action text."""
+    raw = records_frame(records, ITEM_COLUMNS)
     given = clean_column(raw["procedure_code"])
     # Annexes sometimes give the local service code (1.001612.000.00.00.H01) for the procedure's.
     local = given.where(given.str.match(LOCAL_SERVICE_CODE, na=False))
     code = given.where(local.isna(), given.str.slice(0, 8))
     name_key = key_column(raw["procedure_name"])
+    # A row held for its placement is its own row, never a duplicate of another.
+    unplaced = raw["placement_problem"].notna()
     return pd.DataFrame(
         {
             "decision_id": raw["decision_id"].astype("string"),
             # A procedure is known by its code, or by its name where the annex gives no code.
-            "item_key": code.fillna("name:" + name_key),
+            "item_key": code.fillna("name:" + name_key).mask(
+                unplaced, "row:" + raw["stt"].astype("string")
+            ),
             "item_no": pd.to_numeric(raw["stt"], errors="coerce").astype("Int64"),
             "procedure_code": code,
             "local_service_code": local.astype("string"),
@@ -110,7 +161,14 @@ def province_items(pages: Feed) -> pd.DataFrame:
             "level": clean_column(raw["level"]),
             "agency": clean_column(raw["agency"]),
             "action_raw": raw["action"].astype("string"),
-            "action": per_distinct(raw["action"], lambda a: ACTIONS.get(match_key(a) or "")),
+            "action": per_distinct(raw["action"], action_of),
+            # What the annex says beyond the catalogue (annex files carry them; feeds may).
+            "processing_time": clean_column(raw["processing_time"]),
+            "fees": clean_column(raw["fees"]),
+            "legal_basis": clean_column(raw["legal_basis"]),
+            "note": clean_column(raw["note"]),
+            # Why an annex file's row could not be placed with confidence (quarantines it).
+            "placement_problem": raw["placement_problem"].astype("string"),
             "source_ref": raw["source_ref"],
             "row_key": raw["decision_id"].astype("string") + "|" + raw["stt"].astype("string"),
         }

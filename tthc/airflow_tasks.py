@@ -26,6 +26,13 @@ PROVINCE_PARAM = Param(
     pattern=r"^(\d{2})?$",
     description="2-digit province code as configured in tthc.toml; empty = every synced one",
 )
+ANNEX_PARAM = Param(
+    [],
+    type="array",
+    items={"type": "string"},
+    description="Annex files or folders (paths or fsspec URLs) to read besides the province's "
+    "configured annex_sources; files loaded before are skipped",
+)
 PERIOD_PARAM = Param(
     "",
     type="string",
@@ -82,9 +89,14 @@ def begin_run(kind: str, province: str) -> dict[str, Any]:
     from tthc import pipeline
 
     context = get_current_context()
-    period = _period(context["params"], context) if kind == "dossier-stats" else None
+    params = context["params"]
+    period = _period(params, context) if kind == "dossier-stats" else None
     run = pipeline.new_run(
-        kind, province=province, period=period, orchestrator_run_id=context["run_id"]
+        kind,
+        province=province,
+        period=period,
+        orchestrator_run_id=context["run_id"],
+        annex_sources=params.get("annex") if kind == "publications" else None,
     )
     pipeline.begin(_settings(province), run)
     return run.to_dict()

@@ -67,6 +67,7 @@ def cmd_sync(args, settings: Settings) -> int:
         agency_ids=getattr(args, "agency_id", None),
         full=getattr(args, "full", False),
         since=getattr(args, "since", None),
+        annex_sources=getattr(args, "annex", None),
     )
     return _print_summary(pipeline.sync(settings, run), args.json)
 
@@ -226,8 +227,15 @@ def build_parser() -> argparse.ArgumentParser:
     sync = sub.add_parser("sync", help="sync a source into the mirror").add_subparsers(
         dest="kind", required=True
     )
-    pub = sync.add_parser("publications", help="province feed + national portal")
+    pub = sync.add_parser("publications", help="province feed and annex files + national portal")
     pub.add_argument("--province", help="2-digit province code (default: the only one configured)")
+    pub.add_argument(
+        "--annex",
+        action="append",
+        metavar="PATH",
+        help="a .docx/.xlsx annex file, or a folder of them, or any fsspec URL (repeatable; read "
+        "besides the province's configured annex_sources); files already loaded are skipped",
+    )
     nat = sync.add_parser("national", help="the national portal only")
     nat.add_argument(
         "--agency-id",

@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from sqlalchemy import Connection, Table, select
 
+from extractors.annex import ANNEX_SOURCE, extract_annexes
 from extractors.http import HttpClient
 from extractors.landing import LandedPage, Landing
 from extractors.national_portal import (
@@ -35,7 +36,7 @@ from loaders import history, ledger, schema
 from loaders.db import make_engine
 from loaders.locks import run_lock
 from loaders.upsert import Stage, UpsertCounts, write_rows
-from transforms import dossier_stats, national, publications
+from transforms import annex, dossier_stats, national, publications
 from transforms.frames import split_duplicates, with_content_hash
 from tthc.settings import Settings
 
@@ -97,6 +98,7 @@ class RunRef:
     full: bool = False  # national listing: read every page and every decision's lists
     since: str | None = None  # national listing: stop at pages older than this (YYYY-MM-DD)
     scopes: list[str] = field(default_factory=list)  # agency IDs read, "-1" = all; set by extract
+    annex_sources: list[str] = field(default_factory=list)  # beyond the province's own
     requests: int = 0  # HTTP requests the extract step sent
 
     def to_dict(self) -> dict[str, Any]:
@@ -125,6 +127,7 @@ def new_run(
     orchestrator_run_id: str | None = None,
     full: bool = False,
     since: str | None = None,
+    annex_sources: list[str] | None = None,
 ) -> RunRef:
     if kind not in KIND_DATASETS:
         raise ValueError(f"unknown run kind {kind!r}")
@@ -139,6 +142,7 @@ def new_run(
         orchestrator_run_id,
         full,
         since,
+        annex_sources=list(annex_sources or []),
     )
 
 
@@ -186,6 +190,11 @@ def _cursor(settings: Settings, scope: str, since: str | None) -> Cursor:
     return Cursor(changed, cutoff)
 
 
+def _known_annexes(settings: Settings, hashes: list[str]) -> set[str]:
+    with make_engine(settings.mirror_url).connect() as conn:
+        return ledger.known_annexes(conn, hashes)
+
+
 # --- extract -------------------------------------------------------------------------------------
 def extract(settings: Settings, run: RunRef) -> RunRef:
     landing = Landing(settings.landing_dir / run.run_id)
@@ -195,9 +204,12 @@ def extract(settings: Settings, run: RunRef) -> RunRef:
             raise ValueError(f"a {run.kind} run needs a province")
         if run.kind == "publications":
             province = settings.province(run.province)
-            extract_province_feed(
-                client, settings.province_feed_url, province.code, landing, settings.page_size
-            )
+            if province.feed:
+                extract_province_feed(
+                    client, settings.province_feed_url, province.code, landing, settings.page_size
+                )
+            if sources := [*province.annex_sources, *run.annex_sources]:
+                extract_annexes(sources, landing, client, lambda h: _known_annexes(settings, h))
         if run.kind in ("publications", "national"):
             portal = NationalPortal(
                 client,
@@ -285,10 +297,12 @@ def _transforms(run: RunRef) -> dict[str, list[tuple[str, Callable[[list], pd.Da
             (
                 "province_feed",
                 lambda pages: publications.province_decisions(_feed(pages), run.province),
-            )
+            ),
+            (ANNEX_SOURCE, lambda pages: annex.annex_decisions(_feed(pages), run.province)),
         ],
         "province_items": [
-            ("province_feed", lambda pages: publications.province_items(_feed(pages)))
+            ("province_feed", lambda pages: publications.province_items(_feed(pages))),
+            (ANNEX_SOURCE, lambda pages: annex.annex_items(_feed(pages), run.province)),
         ],
         "province_workflows": [
             ("province_feed", lambda pages: publications.province_workflows(_feed(pages)))
@@ -384,6 +398,9 @@ def transform(settings: Settings, run: RunRef) -> RunRef:
         for source, transform_ in transforms[name]:
             by_source.setdefault(source, []).append((name, transform_))
     counts = {name: {"extracted": 0, "duplicates": 0} for name in wanted}
+    for name in wanted:
+        if any(source == ANNEX_SOURCE for source, _ in transforms[name]):
+            counts[name]["from_files"] = 0
     sinks = {name: ParquetSink(stage / f"{name}.transformed.parquet") for name in wanted}
     for source, targets in by_source.items():
         for pages in _in_chunks(landing.pages(source)):
@@ -394,6 +411,8 @@ def transform(settings: Settings, run: RunRef) -> RunRef:
                 sinks[name].write(hashed(name, unique))
                 counts[name]["extracted"] += len(df)
                 counts[name]["duplicates"] += duplicates
+                if source == ANNEX_SOURCE:
+                    counts[name]["from_files"] += len(df)
     for name, sink in sinks.items():
         sink.close(empty=hashed(name, transforms[name][0][1]([])))
     _write_counts(stage / "transform.json", counts)
@@ -407,6 +426,7 @@ def validate(settings: Settings, run: RunRef) -> RunRef:
     from expectations.validate import ValidationStopped, Validator  # seconds to import
 
     stage = _stage(settings, run)
+    counts = _read_counts(stage / "transform.json")
     validator = Validator(settings.data_docs_dir)
     with make_engine(settings.mirror_url).connect() as conn:
         previous = ledger.last_extracted(conn, run.kind, run.scope)
@@ -415,8 +435,10 @@ def validate(settings: Settings, run: RunRef) -> RunRef:
     for name in KIND_DATASETS[run.kind]:
         source = stage / f"{name}.transformed.parquet"
         total = pq.ParquetFile(source).metadata.num_rows
-        # A source that suddenly answers far fewer rows stops the load (whole-table check).
+        # A source that suddenly answers far fewer rows stops the load (whole-table check);
+        # rows of annex files come once per file, so the floor is on the listings' rows.
         min_rows = int(previous.get(name, 0) * settings.row_count_floor)
+        min_rows += counts[name].get("from_files", 0)
         valid = ParquetSink(stage / f"{name}.valid.parquet")
         held = ParquetSink(stage / f"{name}.quarantined.parquet")
         ids: list[str] = []
@@ -539,7 +561,20 @@ def load(settings: Settings, run: RunRef) -> dict[str, Any]:
             _check_balance(name, counts[name])
             if name == "national_decisions":
                 _advance_watermarks(conn, run, pd.read_parquet(valid))
-    return {name: {k: counts[name][k] for k in COUNT_KEYS} for name in KIND_DATASETS[run.kind]}
+        for page in landing.pages(ANNEX_SOURCE):
+            ledger.record_annex_file(
+                conn,
+                run.run_id,
+                run.province,
+                page.data["sha256"],
+                page.data["file"],
+                page.url,
+                page.data["size"],
+            )
+    return {
+        name: {k: counts[name][k] for k in (*COUNT_KEYS, "from_files") if k in counts[name]}
+        for name in KIND_DATASETS[run.kind]
+    }
 
 
 def _advance_watermarks(conn, run: RunRef, decisions: pd.DataFrame) -> None:

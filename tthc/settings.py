@@ -31,6 +31,10 @@ class Province(BaseModel):
     # The province People's Committee as the national portal lists it (CODE of get_list_agency).
     national_agency_code: str
     synced: bool = True  # false: configured for reports only (e.g. a successor without a feed)
+    feed: bool = True  # the province serves a publication feed at ``province_feed_url``
+    # Folders, files or fsspec URLs of decision annexes (.docx/.xlsx) to read on every
+    # publications run; a file already loaded (same SHA-256) is skipped.
+    annex_sources: list[str] = Field(default_factory=list)
 
 
 class Settings(BaseSettings):
@@ -85,7 +89,13 @@ class Settings(BaseSettings):
 
     provinces: dict[str, Province] = Field(
         default_factory=lambda: {
-            "06": Province(code="06", name="Bắc Kạn", national_agency_code="H04"),
+            "06": Province(
+                code="06",
+                name="Bắc Kạn",
+                national_agency_code="H04",
+                # The bundled dataset's decisions published only as Word or Excel annexes.
+                annex_sources=[str(PROJECT_ROOT / "data" / "bac-kan-2020-q2" / "annexes" / "06")],
+            ),
             # Bắc Kạn's successor since 2025-07-01 (reconcile.provinces derives who merged).
             "19": Province(code="19", name="Thái Nguyên", national_agency_code="H55", synced=False),
         }

@@ -1,0 +1,343 @@
+"""Decision annexes in Word and Excel: reading cells, placing rows, and syncing the files."""
+
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from sqlalchemy import select
+
+from extractors.annex import AnnexFile, AnnexFileError, annex_rows, annex_urls
+from loaders.db import make_engine, upgrade
+from loaders.schema import annex_files, province_decisions, province_items, quarantine
+from simulator.annexes import AnnexTable, docx_bytes, fixture_documents, title_lines, xlsx_bytes
+from tests.conftest import DATASET, make_settings
+from transforms.annex import (
+    HEADERS,
+    AnnexLayoutError,
+    annex_decisions,
+    annex_items,
+    column_for,
+    parse_annex,
+)
+from tthc import pipeline
+
+FIXTURES = Path(__file__).parent / "fixtures" / "annexes"
+FILES = [
+    "qd-101-variants.docx",
+    "qd-102-variants.xlsx",
+    "qd-103-unknown-header.xlsx",
+    "qd-104-unknown-layout.docx",
+    "qd-105-corrupt.docx",
+]
+
+
+def page_of(name: str, data: bytes | None = None) -> dict:
+    annex = AnnexFile(name, name, data if data is not None else (FIXTURES / name).read_bytes())
+    return {
+        "file": name,
+        "sha256": annex.sha256,
+        "size": len(annex.data),
+        "rows": annex_rows(annex),
+    }
+
+
+def items_of(name: str, data: bytes | None = None) -> pd.DataFrame:
+    return annex_items([("annex#1", page_of(name, data))], "06")
+
+
+# --- reading and placing -------------------------------------------------------------------------
+def test_the_fixture_generator_reproduces_the_fixtures():
+    for name, data in fixture_documents().items():
+        assert (FIXTURES / name).read_bytes() == data, (
+            f"{name} differs: python -m simulator.annexes"
+        )
+    assert sorted(fixture_documents()) == FILES
+
+
+@pytest.mark.parametrize(
+    "column, variant", [(c, v) for c, variants in HEADERS.items() for v in variants]
+)
+def test_every_header_variant_names_its_column(column, variant):
+    assert column_for(variant) == column
+    assert column_for(variant.upper()) == column  # printed in capitals
+    assert column_for(f"{variant} (nếu có)") == column  # with a remark after it
+
+
+def test_headers_that_only_begin_like_a_variant_are_not_taken_for_it():
+    assert column_for("Phím tắt") is None and column_for("Tên người nộp") is None
+    assert column_for("Số bộ hồ sơ") is None
+
+
+def test_word_annex_decision_sections_and_sub_tables():
+    page = page_of("qd-101-variants.docx")
+    (decision,) = annex_decisions([("annex#1", page)], "06").to_dict("records")
+    assert decision["decision_id"] == "06-2020-0101" and decision["number_norm"] == "101/QĐ-UBND"
+    assert decision["signed_date"] == pd.Timestamp("2020-02-05")
+    assert decision["title"].startswith("DANH MỤC THỦ TỤC HÀNH CHÍNH")
+    items = items_of("qd-101-variants.docx").set_index("item_no")
+    # Nine procedure rows: the blank, "(1)…(10)", section and footnote rows are none of them.
+    assert items.index.tolist() == list(range(1, 10))
+    assert items["action"].tolist() == ["new"] * 4 + ["amended"] * 3 + ["abolished"] * 2
+    # Section rows set the level and field of the rows under them; a field column wins.
+    assert items.loc[1, ["level", "field"]].tolist() == ["tỉnh", "Hộ tịch"]
+    assert items.loc[3, ["level", "field"]].tolist() == ["tỉnh", "Chứng thực"]
+    assert items.loc[4, ["level", "field"]].tolist() == ["huyện", "Hộ tịch"]
+    # The fee header is merged over "Phí" and "Lệ phí": both are kept, by name.
+    assert items.loc[2, "fees"] == "Phí: 1.500.000 đồng; Lệ phí: Không"
+    assert items.loc[1, "fees"] == "Lệ phí: Không"
+    assert items.loc[1, "processing_time"] == "15 ngày làm việc"
+    assert items.loc[1, "legal_basis"] == "Luật Hộ tịch năm 2014"
+    # "Mã TTHC", "Mã số TTHC" and "Mã hồ sơ" headers all give the code.
+    assert items.loc[[1, 5, 8], "procedure_code"].tolist() == ["1.001193", "2.000908", "2.001023"]
+    # The second table on the next page has no header: it goes on with the one before.
+    assert items.loc[7, ["procedure_name", "action"]].tolist() == [
+        "Đăng ký thay đổi hộ tịch",
+        "amended",
+    ]
+    assert items.loc[8, "legal_basis"] == "Luật Lý lịch tư pháp"  # "Tên VBQPPL quy định …"
+    placed = items["placement_problem"].dropna()
+    assert placed.index.tolist() == [9]
+    assert placed[9] == "table 4, row 3: a value in column 6, which has no header"
+    assert items.loc[6, "procedure_code"] == "1.00758"  # left for the code pattern to hold
+
+
+def test_excel_annex_repeated_headers_merged_cells_and_sheets():
+    items = items_of("qd-102-variants.xlsx").set_index("item_no")
+    assert len(items) == 6  # the header printed again on the next page is not a row
+    assert items["placement_problem"].isna().all()
+    # Field and agency cells merged down the rows they cover.
+    assert items["field"].tolist() == ["Hộ tịch"] * 4 + ["Chứng thực", "Hộ tịch"]
+    assert items.loc[1:5, "agency"].tolist() == ["UBND cấp xã"] * 5
+    assert items.loc[1:5, "level"].tolist() == ["xã"] * 5
+    # The second sheet has its own action; its level is not carried over from the first.
+    assert items.loc[6, ["action", "procedure_code"]].tolist() == ["abolished", "1.000593"]
+    assert pd.isna(items.loc[6, "level"])
+    assert items.loc[4, "fees"] == "8.000 đồng"  # "Phí và lệ phí"
+
+
+def test_rows_under_an_unknown_header_are_held_with_the_header_named():
+    items = items_of("qd-103-unknown-header.xlsx")
+    assert items["placement_problem"].tolist() == [
+        "Sheet1, row 6: the table has columns with unknown headers: 'Số bộ hồ sơ'"
+    ]
+
+
+def test_a_file_without_a_procedure_table_fails_saying_why():
+    with pytest.raises(AnnexLayoutError, match="no table with a procedure name column"):
+        items_of("qd-104-unknown-layout.docx")
+
+
+def test_a_file_without_the_decision_reference_fails_saying_why():
+    data = docx_bytes(
+        ["PHỤ LỤC", AnnexTable([["STT", "Tên thủ tục hành chính"]], [[1, "Đăng ký khai sinh"]])]
+    )
+    with pytest.raises(AnnexLayoutError, match="Quyết định số"):
+        items_of("no-reference.docx", data)
+
+
+def test_a_corrupt_file_fails_naming_the_file():
+    with pytest.raises(AnnexFileError, match=r"qd-105-corrupt.docx is not a readable .docx"):
+        page_of("qd-105-corrupt.docx")
+
+
+def test_decision_dates_as_written_in_words():
+    data = xlsx_bytes(
+        {
+            "Sheet1": [
+                "Ban hành kèm theo Quyết định số: 88/QĐ-UBND, ngày 07 tháng 4 năm 2020",
+                AnnexTable(
+                    [["TT", "Tên thủ tục hành chính", "Lĩnh vực"]],
+                    [[1, "Đăng ký khai sinh", "Hộ tịch"]],
+                ),
+            ]
+        }
+    )
+    decision = parse_annex("annex#1", page_of("words.xlsx", data), "06").decision
+    assert (decision["number"], decision["signed_date"]) == ("88/QĐ-UBND", "07/04/2020")
+
+
+def test_a_row_with_only_its_name_is_a_procedure_row_and_text_beside_the_table_is_not():
+    data = xlsx_bytes(
+        {
+            "Sheet1": [
+                *title_lines("90/QĐ-UBND", "01/04/2020", "DANH MỤC TTHC MỚI BAN HÀNH", "UBND"),
+                AnnexTable(
+                    [["STT", "Tên thủ tục hành chính", "Ghi chú"]],
+                    [[1, "Đăng ký khai sinh", None], [None, "Đăng ký kết hôn", None]],
+                ),
+                AnnexTable([["", "", ""]], [[None, None, "CHỦ TỊCH"]]),
+            ]
+        }
+    )
+    items = items_of("one-value.xlsx", data)
+    assert items["procedure_name"].tolist() == ["Đăng ký khai sinh", "Đăng ký kết hôn"]
+    assert items["action"].tolist() == ["new", "new"]
+
+
+def test_folders_are_searched_and_legacy_formats_refused(tmp_path):
+    (tmp_path / "sub").mkdir()
+    shutil.copy(FIXTURES / "qd-102-variants.xlsx", tmp_path / "sub" / "b.xlsx")
+    shutil.copy(FIXTURES / "qd-101-variants.docx", tmp_path / "a.docx")
+    (tmp_path / "decision.pdf").write_bytes(b"%PDF-1.4")
+    assert [u.rsplit("/", 1)[1] for u in annex_urls([str(tmp_path)])] == ["a.docx", "b.xlsx"]
+    (tmp_path / "old.doc").write_bytes(b"\xd0\xcf\x11\xe0")
+    with pytest.raises(AnnexFileError, match=r"old.doc: .doc/.xls cannot be read"):
+        annex_urls([str(tmp_path)])
+    with pytest.raises(AnnexFileError, match="does not exist"):
+        annex_urls([str(tmp_path / "missing")])
+
+
+# --- syncing the files ---------------------------------------------------------------------------
+@pytest.fixture
+def annex_only(tmp_path, mirror_url):
+    """Settings for a province with no feed, reading annexes from a folder; the portal is a
+    simulator of the bundled dataset."""
+    from simulator.server import SimulatorServer
+
+    upgrade(make_engine(mirror_url))
+    folder = tmp_path / "annexes"
+    folder.mkdir()
+    with SimulatorServer(DATASET) as server:
+        settings = make_settings(tmp_path, server.url, mirror_url)
+        settings.provinces["06"] = settings.provinces["06"].model_copy(
+            update={"feed": False, "annex_sources": [str(folder)]}
+        )
+        yield settings, folder
+
+
+def sync(settings, *annex: str) -> dict:
+    result = pipeline.sync(
+        settings, pipeline.new_run("publications", province="06", annex_sources=list(annex))
+    )
+    for name, c in result["datasets"].items():
+        assert c["extracted"] == sum(
+            c[k] for k in ("inserted", "updated", "unchanged", "quarantined", "duplicates")
+        ), name
+    return result
+
+
+def test_annex_files_sync_with_every_row_accounted_for(annex_only):
+    settings, folder = annex_only
+    for name in FILES[:3]:
+        shutil.copy(FIXTURES / name, folder / name)
+    result = sync(settings)
+    assert result["status"] == "success", result["error"]
+    items = result["datasets"]["province_items"]
+    assert items["extracted"] == items["from_files"] == 9 + 6 + 1
+    # Held: the bad code, the row past the header, the row under an unknown header.
+    assert items["quarantined"] == 3 and items["inserted"] == 13
+    assert result["datasets"]["province_decisions"]["inserted"] == 3
+    engine = make_engine(settings.mirror_url)
+    with engine.connect() as conn:
+        held = {
+            r.row_key: (json.loads(r.reasons_json), json.loads(r.row_json))
+            for r in conn.execute(
+                select(quarantine).where(quarantine.c.dataset == "province_items")
+            )
+        }
+        loaded = conn.execute(select(annex_files.c.file_name, annex_files.c.size_bytes)).all()
+        kept = conn.execute(
+            select(province_items.c.fees).where(province_items.c.decision_id == "06-2020-0101")
+        ).scalars()
+        assert "Phí: 1.500.000 đồng; Lệ phí: Không" in list(kept)
+    assert sorted(n for n, _ in loaded) == sorted(FILES[:3])
+    reasons, raw = held["06-2020-0101|9"]
+    assert reasons[0]["reason"].endswith("table 4, row 3: a value in column 6, which has no header")
+    # The row as received: which file, table and row, and its cells.
+    assert (raw["file"], raw["sheet"], raw["row"]) == ("qd-101-variants.docx", "table 4", 3)
+    assert raw["cells"][-1] == "tràn cột"
+    assert [r["expectation"] for r in held["06-2020-0101|6"][0]] == ["procedure_code_pattern"]
+    assert "'Số bộ hồ sơ'" in held["06-2020-0103|1"][0][0]["reason"]
+
+
+def test_the_same_file_is_never_loaded_twice_and_a_changed_one_is(annex_only):
+    settings, folder = annex_only
+    shutil.copy(FIXTURES / "qd-102-variants.xlsx", folder / "qd-102.xlsx")
+    assert sync(settings)["datasets"]["province_items"]["inserted"] == 6
+    # Dropped again, and a copy under another name: nothing is read from either.
+    shutil.copy(FIXTURES / "qd-102-variants.xlsx", folder / "qd-102 (copy).xlsx")
+    again = sync(settings)
+    assert again["status"] == "success", again["error"]
+    assert again["datasets"]["province_items"]["extracted"] == 0
+    # The province fixes a row and sends the file again: that row, and only it, changes.
+    fixed = fixture_documents()["qd-102-variants.xlsx"]
+    data = xlsx_bytes(
+        {
+            "Phụ lục": [
+                *title_lines("102/QĐ-UBND", "12/3/2020", "DANH MỤC TTHC MỚI BAN HÀNH", "UBND"),
+                AnnexTable(
+                    [["TT", "Mã số TTHC", "Tên TTHC", "Lĩnh vực", "Cơ quan giải quyết"]],
+                    [
+                        "THỦ TỤC HÀNH CHÍNH CẤP XÃ",
+                        [1, "1.000894", "Đăng ký khai sinh (sửa)", "Hộ tịch", "UBND cấp xã"],
+                    ],
+                ),
+            ]
+        }
+    )
+    assert data != fixed
+    (folder / "qd-102.xlsx").write_bytes(data)
+    changed = sync(settings)["datasets"]["province_items"]
+    assert (changed["extracted"], changed["updated"], changed["inserted"]) == (1, 1, 0)
+    with make_engine(settings.mirror_url).connect() as conn:
+        assert conn.scalar(
+            select(annex_files.c.sha256).where(annex_files.c.file_name == "qd-102.xlsx")
+        )
+        name = conn.scalar(
+            select(province_items.c.procedure_name).where(
+                province_items.c.procedure_code == "1.000894"
+            )
+        )
+    assert name == "Đăng ký khai sinh (sửa)"
+
+
+def test_an_unreadable_file_fails_the_run_and_loads_nothing(annex_only):
+    settings, folder = annex_only
+    shutil.copy(FIXTURES / "qd-102-variants.xlsx", folder / "good.xlsx")
+    for bad in ("qd-105-corrupt.docx", "qd-104-unknown-layout.docx"):
+        shutil.copy(FIXTURES / bad, folder / bad)
+        result = sync(settings)
+        assert result["status"] == "failed" and bad in result["error"]
+        (folder / bad).unlink()
+        with make_engine(settings.mirror_url).connect() as conn:
+            assert conn.scalar(select(annex_files.c.sha256)) is None  # good.xlsx not marked either
+            assert conn.scalar(select(province_decisions.c.decision_id)) is None
+    assert sync(settings)["datasets"]["province_items"]["inserted"] == 6
+
+
+def test_cli_reads_annex_paths(simulator, env_settings, capsys, monkeypatch):
+    from tthc.cli import main
+
+    # A province without a feed; the files come from the command line only.
+    monkeypatch.setenv(
+        "TTHC_PROVINCES",
+        json.dumps(
+            {"06": {"code": "06", "name": "Bắc Kạn", "national_agency_code": "H04", "feed": False}}
+        ),
+    )
+    env_settings(simulator.url)
+    assert main(["db", "upgrade"]) == 0
+    args = ["sync", "publications", "--json", "--annex", str(FIXTURES / FILES[1])]
+    assert main(args) == 0
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert summary["datasets"]["province_items"]["from_files"] == 6
+    assert summary["datasets"]["province_items"]["inserted"] == 6
+
+
+def test_the_bundled_annex_only_decisions_come_from_their_files(tmp_path):
+    from tests.conftest import sync_dataset
+
+    settings = sync_dataset(tmp_path)
+    with make_engine(settings.mirror_url).connect() as conn:
+        refs = dict(
+            conn.execute(
+                select(province_decisions.c.decision_id, province_decisions.c.source_ref).where(
+                    province_decisions.c.source_ref.like("annex#%")
+                )
+            ).all()
+        )
+        files = set(conn.scalars(select(annex_files.c.file_name)))
+    assert sorted(refs) == ["06-2020-0654", "06-2020-0675"]
+    assert files == {"QD-654-UBND-phu-luc.xlsx", "QD-675-UBND-phu-luc.docx"}

@@ -23,9 +23,10 @@ test: $(INSTALLED) lint
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
 
-## dataset: write the bundled sample dataset again (byte-for-byte the same)
+## dataset: write the bundled sample dataset and the annex test fixtures again (byte for byte)
 dataset: $(INSTALLED)
 	$(BIN)/python -m simulator.dataset data/bac-kan-2020-q2
+	$(BIN)/python -m simulator.annexes tests/fixtures/annexes
 
 ## bench: the load benchmark on PostgreSQL (TTHC_MIRROR_URL, default the local test database)
 bench: $(INSTALLED)

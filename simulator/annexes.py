@@ -201,32 +201,14 @@ HEADING = (
     "DANH MỤC THỦ TỤC HÀNH CHÍNH MỚI BAN HÀNH, SỬA ĐỔI, BỔ SUNG, BÃI BỎ THUỘC PHẠM VI CHỨC "
     "NĂNG QUẢN LÝ CỦA SỞ TƯ PHÁP TỈNH BẮC KẠN"
 )
-# The full header, its fee column merged over two sub-columns, numbered underneath.
+# The full header: its other cells merged down two rows, "Phí, lệ phí" merged across two
+# sub-columns; the columns' numbers come underneath.
+_BEFORE_FEES = ["STT", "Mã TTHC", "Tên thủ tục hành chính", "Lĩnh vực", "Cơ quan thực hiện"]
+_BEFORE_FEES += ["Thời hạn giải quyết"]
+_AFTER_FEES = ["Căn cứ pháp lý", "Ghi chú"]
 FULL_HEADER = [
-    [
-        "STT",
-        "Mã TTHC",
-        "Tên thủ tục hành chính",
-        "Lĩnh vực",
-        "Cơ quan thực hiện",
-        "Thời hạn giải quyết",
-        "Phí, lệ phí",
-        "Phí, lệ phí",
-        "Căn cứ pháp lý",
-        "Ghi chú",
-    ],
-    [
-        "STT",
-        "Mã TTHC",
-        "Tên thủ tục hành chính",
-        "Lĩnh vực",
-        "Cơ quan thực hiện",
-        "Thời hạn giải quyết",
-        "Phí",
-        "Lệ phí",
-        "Căn cứ pháp lý",
-        "Ghi chú",
-    ],
+    [*_BEFORE_FEES, "Phí, lệ phí", "Phí, lệ phí", *_AFTER_FEES],
+    [*_BEFORE_FEES, "Phí", "Lệ phí", *_AFTER_FEES],
 ]
 NUMBERS = [f"({i})" for i in range(1, 11)]
 

@@ -231,8 +231,9 @@ def parse_annex(ref: str, page: dict, province: str) -> AnnexDecision:
             text = values[0]
             if _FOOTNOTE.match(match_key(text) or ""):
                 continue
-            if layout is None and reference is None:
-                reference, reference_row = _decision_reference(text), i
+            if layout is None:  # the title lines
+                if reference is None and (found := _decision_reference(text)):
+                    reference, reference_row = found, i
                 if title is None and (match_key(_MARKER.sub("", text)) or "").startswith(
                     "danh mục"
                 ):

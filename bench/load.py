@@ -12,8 +12,6 @@ Prints a table, then JSON as the last line.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import random
 import resource
 import tempfile
@@ -24,6 +22,8 @@ from typing import Any
 
 from sqlalchemy import Column, Engine, MetaData, Table, text
 
+from extractors.http import Fetched
+from extractors.landing import Landing
 from loaders.db import make_engine, upgrade
 from loaders.schema import province_items
 from loaders.upsert import to_records
@@ -31,12 +31,15 @@ from simulator.catalogue import DEPARTMENTS, LOCAL_LEVELS
 from simulator.dataset import ACTION_LABELS
 from tthc import pipeline
 from tthc.settings import Settings
+from tthc.storage import Store
+
+Staged = tuple[Store, str]  # a staged Parquet object: its store and name
 
 DECISIONS_PER_PAGE = 50
 ITEMS_PER_DECISION = 20
 
 
-def write_landing(folder: Path, rows: int) -> None:
+def write_landing(landing: Landing, rows: int) -> None:
     """A province feed of ``rows`` annex rows, landed as the extract step would land it."""
     rng = random.Random(rows)
     names = [
@@ -47,55 +50,41 @@ def write_landing(folder: Path, rows: int) -> None:
         for name in items
     ]
     actions = list(ACTION_LABELS.values())
-    folder.mkdir(parents=True)
     decisions = (rows + ITEMS_PER_DECISION - 1) // ITEMS_PER_DECISION
     written = 0
-    with (folder / "province_feed.jsonl").open("w", encoding="utf-8") as out:
-        for first in range(0, decisions, DECISIONS_PER_PAGE):
-            page = {"province": "06", "total": decisions, "decisions": []}
-            for d in range(first, min(first + DECISIONS_PER_PAGE, decisions)):
-                items = []
-                for i in range(min(ITEMS_PER_DECISION, rows - written)):
-                    agency, field, name, level = rng.choice(names)
-                    items.append(
-                        {
-                            "stt": i + 1,
-                            "procedure_code": f"{1 + d % 2}.{(d * 31 + i) % 10**6:06d}",
-                            "procedure_name": name,
-                            "field": field,
-                            "level": level,
-                            "agency": agency,
-                            "action": rng.choice(actions),
-                        }
-                    )
-                written += len(items)
-                page["decisions"].append(
+    for first in range(0, decisions, DECISIONS_PER_PAGE):
+        page = {"province": "06", "total": decisions, "decisions": []}
+        for d in range(first, min(first + DECISIONS_PER_PAGE, decisions)):
+            items = []
+            for i in range(min(ITEMS_PER_DECISION, rows - written)):
+                agency, field, name, level = rng.choice(names)
+                items.append(
                     {
-                        "decision_id": f"06-B-{d:07d}",
-                        "number": f"{d % 9000 + 1}/QĐ-UBND",
-                        "title": f"Về việc công bố Danh mục thủ tục hành chính ({d})",
-                        "signed_date": f"{1 + d % 28:02d}/{1 + d % 12:02d}/20{15 + d % 10}",
-                        "effective_date": None,
-                        "publishes_procedures": True,
-                        "approves_workflows": False,
-                        "items": items,
-                        "workflows": [],
+                        "stt": i + 1,
+                        "procedure_code": f"{1 + d % 2}.{(d * 31 + i) % 10**6:06d}",
+                        "procedure_name": name,
+                        "field": field,
+                        "level": level,
+                        "agency": agency,
+                        "action": rng.choice(actions),
                     }
                 )
-            body = json.dumps(page, ensure_ascii=False)
-            out.write(
-                json.dumps(
-                    {
-                        "url": "bench",
-                        "params": {"page": first // DECISIONS_PER_PAGE + 1},
-                        "fetched_at": "2026-01-01T00:00:00+00:00",
-                        "sha256": hashlib.sha256(body.encode()).hexdigest(),
-                        "body": body,
-                    },
-                    ensure_ascii=False,
-                )
-                + "\n"
+            written += len(items)
+            page["decisions"].append(
+                {
+                    "decision_id": f"06-B-{d:07d}",
+                    "number": f"{d % 9000 + 1}/QĐ-UBND",
+                    "title": f"Về việc công bố Danh mục thủ tục hành chính ({d})",
+                    "signed_date": f"{1 + d % 28:02d}/{1 + d % 12:02d}/20{15 + d % 10}",
+                    "effective_date": None,
+                    "publishes_procedures": True,
+                    "approves_workflows": False,
+                    "items": items,
+                    "workflows": [],
+                }
             )
+        number = first // DECISIONS_PER_PAGE + 1
+        landing.write("province_feed", Fetched.of("bench", {"page": number}, page))
 
 
 def fresh_schema(server_url: str) -> tuple[str, str]:
@@ -125,14 +114,14 @@ def copy_table(engine: Engine, name: str) -> Table:
     return table
 
 
-def bench_copy(engine: Engine, staged: Path) -> float:
+def bench_copy(engine: Engine, staged: Staged) -> float:
     table = copy_table(engine, "copy_items")
     columns = [c.name for c in table.columns]
     elapsed = 0.0
     with engine.begin() as conn:
         cursor = conn.connection.driver_connection.cursor()
         names = ", ".join(f'"{c}"' for c in columns)
-        for chunk in pipeline.read_chunks(staged):
+        for chunk in pipeline.read_chunks(*staged):
             rows = to_records(chunk.assign(run_id="bench", first_run_id="bench"), columns)
             started = time.perf_counter()
             with cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
@@ -142,12 +131,12 @@ def bench_copy(engine: Engine, staged: Path) -> float:
     return elapsed
 
 
-def bench_to_sql(engine: Engine, staged: Path) -> float:
+def bench_to_sql(engine: Engine, staged: Staged) -> float:
     table = copy_table(engine, "to_sql_items")
     columns = [c.name for c in table.columns]
     elapsed = 0.0
     with engine.begin() as conn:
-        for chunk in pipeline.read_chunks(staged):
+        for chunk in pipeline.read_chunks(*staged):
             frame = chunk.assign(run_id="bench", first_run_id="bench")[columns]
             started = time.perf_counter()
             frame.to_sql(table.name, conn, if_exists="append", index=False)
@@ -155,19 +144,20 @@ def bench_to_sql(engine: Engine, staged: Path) -> float:
     return elapsed
 
 
-def bench_load(engine: Engine, staged: Path) -> tuple[float, Any]:
+def bench_load(engine: Engine, staged: Staged) -> tuple[float, Any]:
     run = pipeline.RunRef("bench-load", "publications", "06")
     started = time.perf_counter()
     with engine.begin() as conn:
-        counts = pipeline.load_dataset(conn, run, "province_items", staged)
+        counts = pipeline.load_dataset(conn, run, "province_items", pipeline.read_chunks(*staged))
     return time.perf_counter() - started, counts
 
 
 def pipeline_run(settings: Settings, landing: Path, run_id: str) -> tuple[float, dict]:
+    """The steps after extract, on the pages landed once (linked into the run's folder)."""
     run = pipeline.RunRef(run_id, "publications", "06", scopes=[])
-    target = settings.landing_dir / run_id
-    target.mkdir(parents=True)
-    (target / "province_feed.jsonl").symlink_to(landing / "province_feed.jsonl")
+    target = Path(settings.landing_dir) / run_id
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.symlink_to(landing)
     pipeline.begin(settings, run)
     started = time.perf_counter()
     for step in (pipeline.transform, pipeline.validate):
@@ -188,17 +178,18 @@ def run_bench(server_url: str, rows: int) -> dict[str, Any]:
     try:
         with tempfile.TemporaryDirectory() as tmp:
             home = Path(tmp)
-            write_landing(home / "raw", rows)
+            write_landing(Landing(home / "raw"), rows)
             upgrade(engine)
             settings = Settings(home=home, mirror_url=url)
             # The staged rows the baselines and the load step read: the transform's own output.
             prep = pipeline.RunRef("bench-prep", "publications", "06")
-            (settings.landing_dir / prep.run_id).mkdir(parents=True)
-            (settings.landing_dir / prep.run_id / "province_feed.jsonl").symlink_to(
-                home / "raw" / "province_feed.jsonl"
-            )
+            (Path(settings.landing_dir) / prep.run_id).parent.mkdir(parents=True)
+            (Path(settings.landing_dir) / prep.run_id).symlink_to(home / "raw")
             pipeline.transform(settings, prep)
-            staged = settings.staging_dir / prep.run_id / "province_items.transformed.parquet"
+            staged = (
+                Store(settings.staging_dir) / prep.run_id,
+                "province_items.transformed.parquet",
+            )
 
             copy_s = bench_copy(engine, staged)
             to_sql_s = bench_to_sql(engine, staged)

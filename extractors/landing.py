@@ -1,6 +1,8 @@
-"""Raw landing: every fetched page is kept as received, with its provenance, in
-``<landing_dir>/<run_id>/<source>.jsonl`` (one line a page: URL, params, time, SHA-256 of the
-body, and the body itself). Landed pages are never changed. Writers on several threads share it."""
+"""Raw landing: every fetched page is kept as received, with its provenance, one object a page
+under ``<landing>/<run_id>/<source>/<page>.json`` (URL, params, time, SHA-256 of the body, and
+the body itself); source files (annexes) are kept byte for byte beside them. The landing is a
+local folder or an object store URL (``tthc.storage``). Landed pages are never changed; writers
+on several threads share one ``Landing``."""
 
 from __future__ import annotations
 
@@ -14,12 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from extractors.http import Fetched
+from tthc.storage import Store
 
 
 @dataclass(frozen=True)
 class LandedPage:
     source: str
-    page: int  # position in the landing file, from 1
+    page: int  # in the order pages were landed, from 1
     url: str
     params: dict[str, Any]
     fetched_at: str
@@ -33,12 +36,13 @@ class LandedPage:
 
 
 class Landing:
-    def __init__(self, root: Path) -> None:
-        self.root = Path(root)
+    def __init__(self, root: str | Path | Store) -> None:
+        self.store = root if isinstance(root, Store) else Store(root)
         self._lock = threading.Lock()
+        self._pages: dict[str, int] = {}
 
     def write(self, source: str, fetched: Fetched) -> None:
-        line = json.dumps(
+        record = json.dumps(
             {
                 "url": fetched.url,
                 "params": fetched.params,
@@ -48,42 +52,51 @@ class Landing:
             },
             ensure_ascii=False,
         )
-        with self._lock:
-            self.root.mkdir(parents=True, exist_ok=True)
-            with (self.root / f"{source}.jsonl").open(
-                "a", encoding="utf-8", errors="surrogateescape"
-            ) as out:
-                out.write(line + "\n")
+        with self._lock:  # numbered in landing order
+            if source not in self._pages:
+                self._pages[source] = len(self.store.names(source))
+            self._pages[source] += 1
+            number = self._pages[source]
+        self.store.write_bytes(_page_name(source, number), record.encode(errors="surrogateescape"))
+
+    def clear(self) -> None:
+        """Remove what an earlier attempt of the same run landed: a retried extract starts over."""
+        self.store.remove_all()
+        self._pages.clear()
 
     def write_file(self, folder: str, name: str, data: bytes) -> None:
         """A source file kept byte for byte (an annex), beside the pages made from it."""
-        path = self.root / folder / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
+        self.store.write_bytes(f"{folder}/{name}", data)
 
     def pages(self, source: str) -> Iterator[LandedPage]:
-        path = self.root / f"{source}.jsonl"
-        if not path.exists():
-            return
-        with path.open(encoding="utf-8", errors="surrogateescape") as lines:
-            for number, line in enumerate(lines, start=1):
-                meta = json.loads(line)
-                body = meta.pop("body")
-                yield LandedPage(source=source, page=number, data=json.loads(body), **meta)
+        for name in self.store.names(source):
+            yield self._read(source, int(name.rsplit("/", 1)[1].removesuffix(".json")))
+
+    def _read(self, source: str, number: int) -> LandedPage:
+        meta = json.loads(
+            self.store.read_bytes(_page_name(source, number)).decode(errors="surrogateescape")
+        )
+        body = meta.pop("body")
+        return LandedPage(source=source, page=number, data=json.loads(body), **meta)
 
     def records(self, refs: list[str]) -> list[Any]:
-        """The records the references point at (``source#page:path/to/record``), as landed."""
+        """The records the references point at (``source#page:path/to/record``), as landed;
+        only the pages they name are read."""
         wanted: dict[tuple[str, int], list[int]] = {}
         for i, ref in enumerate(refs):
             source, _, rest = ref.partition("#")
             page = int(rest.partition(":")[0])
             wanted.setdefault((source, page), []).append(i)
         found: list[Any] = [None] * len(refs)
-        for source in {source for source, _ in wanted}:
-            for page in self.pages(source):
-                for i in wanted.get((source, page.page), []):
-                    found[i] = _follow(page.data, refs[i].partition(":")[2])
+        for (source, number), indexes in wanted.items():
+            data = self._read(source, number).data
+            for i in indexes:
+                found[i] = _follow(data, refs[i].partition(":")[2])
         return found
+
+
+def _page_name(source: str, number: int) -> str:
+    return f"{source}/{number:08d}.json"
 
 
 def _follow(data: Any, path: str) -> Any:

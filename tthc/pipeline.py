@@ -1,7 +1,8 @@
 """The step runner shared by the CLI and the DAGs: extract -> transform -> validate -> load.
 
 Steps pass a small JSON-able ``RunRef`` (paths and ids), never data: raw pages land under
-``<landing_dir>/<run_id>/`` and each step's tables are Parquet under ``<staging_dir>/<run_id>/``.
+``<landing_dir>/<run_id>/`` and each step's tables are Parquet under ``<staging_dir>/<run_id>/``,
+local folders or object-store URLs (``tthc.storage``).
 The load of a run is one transaction: a crash leaves the mirror as it was before the run.
 """
 
@@ -10,10 +11,9 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -39,6 +39,7 @@ from loaders.upsert import Stage, UpsertCounts, write_rows
 from transforms import annex, dossier_stats, national, publications
 from transforms.frames import split_duplicates, with_content_hash
 from tthc.settings import Settings
+from tthc.storage import Store
 
 log = logging.getLogger(__name__)
 CHUNK_ROWS = 100_000  # rows in memory at a time, in every step
@@ -196,8 +197,13 @@ def _known_annexes(settings: Settings, hashes: list[str]) -> set[str]:
 
 
 # --- extract -------------------------------------------------------------------------------------
+def _landing(settings: Settings, run: RunRef) -> Landing:
+    return Landing(Store(settings.landing_dir) / run.run_id)
+
+
 def extract(settings: Settings, run: RunRef) -> RunRef:
-    landing = Landing(settings.landing_dir / run.run_id)
+    landing = _landing(settings, run)
+    landing.clear()  # a retried extract starts over
     client = _client(settings)
     try:
         if run.kind in ("publications", "dossier-stats") and not run.province:
@@ -335,15 +341,17 @@ def _transforms(run: RunRef) -> dict[str, list[tuple[str, Callable[[list], pd.Da
 
 
 class ParquetSink:
-    """Frames appended to one Parquet file; the first frame's schema holds for the rest."""
+    """Frames appended to one Parquet object; the first frame's schema holds for the rest."""
 
-    def __init__(self, path: Path) -> None:
-        self.path, self.writer, self.rows = path, None, 0
+    def __init__(self, store: Store, name: str) -> None:
+        self.store, self.name, self.writer, self.rows = store, name, None, 0
+        self._file = None
 
     def write(self, df: pd.DataFrame) -> None:
         if self.writer is None:
             table = pa.Table.from_pandas(df, preserve_index=False)
-            self.writer = pq.ParquetWriter(self.path, table.schema)
+            self._file = self.store.open(self.name, "wb")
+            self.writer = pq.ParquetWriter(self._file, table.schema)
         else:
             table = pa.Table.from_pandas(df, schema=self.writer.schema, preserve_index=False)
         self.writer.write_table(table)
@@ -354,35 +362,40 @@ class ParquetSink:
             self.write(empty.iloc[0:0])
         if self.writer is not None:
             self.writer.close()
+            self._file.close()
 
 
-def read_chunks(path: Path) -> Iterator[pd.DataFrame]:
-    """A staged Parquet file, ``CHUNK_ROWS`` rows at a time, with nullable dtypes kept."""
-    types = {
-        pa.int64(): pd.Int64Dtype(),
-        pa.bool_(): pd.BooleanDtype(),
-        pa.string(): pd.StringDtype(),
-        pa.large_string(): pd.StringDtype(),
-    }
-    source = pq.ParquetFile(path)
-    if source.metadata.num_rows == 0:  # still one (empty) chunk, with the columns
-        yield source.read().to_pandas(types_mapper=types.get)
-    for batch in source.iter_batches(batch_size=CHUNK_ROWS):
-        yield batch.to_pandas(types_mapper=types.get)
+_NULLABLE = {
+    pa.int64(): pd.Int64Dtype(),
+    pa.bool_(): pd.BooleanDtype(),
+    pa.string(): pd.StringDtype(),
+    pa.large_string(): pd.StringDtype(),
+}
 
 
-def _stage(settings: Settings, run: RunRef) -> Path:
-    path = settings.staging_dir / run.run_id
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+def read_chunks(store: Store, name: str) -> Iterator[pd.DataFrame]:
+    """A staged Parquet object, ``CHUNK_ROWS`` rows at a time, with nullable dtypes kept."""
+    with store.open(name) as f:
+        source = pq.ParquetFile(f)
+        if source.metadata.num_rows == 0:  # still one (empty) chunk, with the columns
+            yield source.read().to_pandas(types_mapper=_NULLABLE.get)
+        for batch in source.iter_batches(batch_size=CHUNK_ROWS):
+            yield batch.to_pandas(types_mapper=_NULLABLE.get)
 
 
-def _write_counts(path: Path, counts: dict[str, dict[str, int]]) -> None:
-    path.write_text(json.dumps(counts, indent=1), encoding="utf-8")
+def read_staged(store: Store, name: str, columns: list[str] | None = None) -> pd.DataFrame:
+    """A whole staged Parquet object (quarantined rows, keys: small next to the data)."""
+    with store.open(name) as f:
+        return pq.read_table(f, columns=columns).to_pandas(types_mapper=_NULLABLE.get)
 
 
-def _read_counts(path: Path) -> dict[str, dict[str, int]]:
-    return json.loads(path.read_text(encoding="utf-8"))
+def staged_rows(store: Store, name: str) -> int:
+    with store.open(name) as f:
+        return pq.ParquetFile(f).metadata.num_rows
+
+
+def _stage(settings: Settings, run: RunRef) -> Store:
+    return Store(settings.staging_dir) / run.run_id
 
 
 def transform(settings: Settings, run: RunRef) -> RunRef:
@@ -390,7 +403,7 @@ def transform(settings: Settings, run: RunRef) -> RunRef:
     removed and counted here, those across chunks when the load stages them. Each landed page
     is parsed once, whatever number of tables it feeds."""
     stage = _stage(settings, run)
-    landing = Landing(settings.landing_dir / run.run_id)
+    landing = _landing(settings, run)
     transforms = _transforms(run)
     wanted = KIND_DATASETS[run.kind]
     by_source: dict[str, list[tuple[str, Callable]]] = {}
@@ -401,7 +414,7 @@ def transform(settings: Settings, run: RunRef) -> RunRef:
     for name in wanted:
         if any(source == ANNEX_SOURCE for source, _ in transforms[name]):
             counts[name]["from_files"] = 0
-    sinks = {name: ParquetSink(stage / f"{name}.transformed.parquet") for name in wanted}
+    sinks = {name: ParquetSink(stage, f"{name}.transformed.parquet") for name in wanted}
     for source, targets in by_source.items():
         for pages in _in_chunks(landing.pages(source)):
             for name, transform_ in targets:
@@ -415,7 +428,7 @@ def transform(settings: Settings, run: RunRef) -> RunRef:
                     counts[name]["from_files"] += len(df)
     for name, sink in sinks.items():
         sink.close(empty=hashed(name, transforms[name][0][1]([])))
-    _write_counts(stage / "transform.json", counts)
+    stage.write_json("transform.json", counts)
     return run
 
 
@@ -426,24 +439,24 @@ def validate(settings: Settings, run: RunRef) -> RunRef:
     from expectations.validate import ValidationStopped, Validator  # seconds to import
 
     stage = _stage(settings, run)
-    counts = _read_counts(stage / "transform.json")
+    counts = stage.read_json("transform.json")
     validator = Validator(settings.data_docs_dir)
     with make_engine(settings.mirror_url).connect() as conn:
         previous = ledger.last_extracted(conn, run.kind, run.scope)
     valid_ids: dict[str, list[str]] = {}
     outcomes, stopped = {}, []
     for name in KIND_DATASETS[run.kind]:
-        source = stage / f"{name}.transformed.parquet"
-        total = pq.ParquetFile(source).metadata.num_rows
+        source = f"{name}.transformed.parquet"
+        total = staged_rows(stage, source)
         # A source that suddenly answers far fewer rows stops the load (whole-table check);
         # rows of annex files come once per file, so the floor is on the listings' rows.
         min_rows = int(previous.get(name, 0) * settings.row_count_floor)
         min_rows += counts[name].get("from_files", 0)
-        valid = ParquetSink(stage / f"{name}.valid.parquet")
-        held = ParquetSink(stage / f"{name}.quarantined.parquet")
+        valid = ParquetSink(stage, f"{name}.valid.parquet")
+        held = ParquetSink(stage, f"{name}.quarantined.parquet")
         ids: list[str] = []
         results = []
-        for chunk in read_chunks(source):
+        for chunk in read_chunks(stage, source):
             # Per chunk, "the table has min_rows" is "this chunk has what the others lack".
             params: dict[str, Any] = {"min_rows": max(0, min_rows - (total - len(chunk)))}
             if parent := DATASETS[name].parent:
@@ -502,11 +515,13 @@ def lock_scopes(run: RunRef) -> list[str]:
     return ["national"]
 
 
-def load_dataset(conn: Connection, run: RunRef, name: str, valid: Path) -> UpsertCounts:
+def load_dataset(
+    conn: Connection, run: RunRef, name: str, chunks: Iterable[pd.DataFrame]
+) -> UpsertCounts:
     """One dataset's valid rows into the mirror, streamed in chunks; annex rows also rebuild
     the history of the procedures whose rows changed."""
     with Stage(conn, DATASETS[name].table) as staged:
-        for chunk in read_chunks(valid):
+        for chunk in chunks:
             staged.add(
                 chunk.drop(columns=["row_key"]).assign(run_id=run.run_id, first_run_id=run.run_id)
             )
@@ -526,8 +541,8 @@ def load(settings: Settings, run: RunRef) -> dict[str, Any]:
     """Upsert the valid rows, record quarantine and rebuild the touched procedures' history, in
     one transaction, holding the run's lock."""
     stage = _stage(settings, run)
-    counts = _read_counts(stage / "transform.json")
-    landing = Landing(settings.landing_dir / run.run_id)
+    counts = stage.read_json("transform.json")
+    landing = _landing(settings, run)
     engine = make_engine(settings.mirror_url)
     with (
         run_lock(
@@ -540,16 +555,16 @@ def load(settings: Settings, run: RunRef) -> dict[str, Any]:
         engine.begin() as conn,
     ):
         for name in KIND_DATASETS[run.kind]:
-            valid = stage / f"{name}.valid.parquet"
-            result = load_dataset(conn, run, name, valid)
-            held = pd.read_parquet(stage / f"{name}.quarantined.parquet")
+            valid = f"{name}.valid.parquet"
+            result = load_dataset(conn, run, name, read_chunks(stage, valid))
+            held = read_staged(stage, f"{name}.quarantined.parquet")
             held["reasons"] = held["reasons"].map(json.loads)
             held["raw"] = [
                 json.dumps(record, ensure_ascii=False)
                 for record in landing.records(held["source_ref"].tolist())
             ]
             ledger.record_quarantine(conn, run.run_id, name, held)
-            keys = set(pd.read_parquet(valid, columns=["row_key"])["row_key"].astype(str))
+            keys = set(read_staged(stage, valid, columns=["row_key"])["row_key"].astype(str))
             ledger.release_quarantine(conn, run.run_id, name, keys)
             counts[name].update(
                 inserted=result.inserted,
@@ -560,7 +575,7 @@ def load(settings: Settings, run: RunRef) -> dict[str, Any]:
             )
             _check_balance(name, counts[name])
             if name == "national_decisions":
-                _advance_watermarks(conn, run, pd.read_parquet(valid))
+                _advance_watermarks(conn, run, read_staged(stage, valid))
         for page in landing.pages(ANNEX_SOURCE):
             ledger.record_annex_file(
                 conn,

@@ -47,8 +47,10 @@ class Settings(BaseSettings):
     public_service_portal_url: str = ""
     province_feed_url: str = "http://127.0.0.1:8765"
     dossier_stats_url: str = ""  # empty = province_feed_url
-    landing_dir: Path | None = None  # raw payloads, one folder per run
-    staging_dir: Path | None = None  # Parquet between steps, one folder per run
+    # Raw payloads and the Parquet between steps, one folder per run: local folders, or fsspec
+    # URLs (s3://bucket/tthc/landing) when workers on several machines share them.
+    landing_dir: str = ""
+    staging_dir: str = ""
     reports_dir: Path | None = None
 
     http_timeout_s: float = 30.0
@@ -123,8 +125,8 @@ class Settings(BaseSettings):
             self.mirror_url = f"sqlite:///{var / 'mirror.sqlite'}"
         self.public_service_portal_url = self.public_service_portal_url or self.national_portal_url
         self.dossier_stats_url = self.dossier_stats_url or self.province_feed_url
-        self.landing_dir = self.landing_dir or var / "landing"
-        self.staging_dir = self.staging_dir or var / "staging"
+        self.landing_dir = self.landing_dir or str(var / "landing")
+        self.staging_dir = self.staging_dir or str(var / "staging")
         self.reports_dir = self.reports_dir or var / "reports"
 
     @property

@@ -189,6 +189,37 @@ def test_folders_are_searched_and_legacy_formats_refused(tmp_path):
         annex_urls([str(tmp_path / "missing")])
 
 
+def test_annexes_at_fsspec_and_http_urls_are_read(tmp_path):
+    import functools
+    import http.server
+    import threading
+
+    import fsspec
+
+    from extractors.annex import read_annex
+    from extractors.http import HttpClient
+
+    data = (FIXTURES / "qd-102-variants.xlsx").read_bytes()
+    fsspec.filesystem("memory").pipe("/drop/06/qd-102.xlsx", data)
+    (url,) = annex_urls(["memory://drop/06"])
+    assert url == "memory:///drop/06/qd-102.xlsx"
+    client = HttpClient(retries=0)
+    assert read_annex(url, client).sha256 == AnnexFile(url, "x", data).sha256
+
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(FIXTURES))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        base = f"http://127.0.0.1:{server.server_port}"
+        annex = read_annex(f"{base}/qd-102-variants.xlsx", client)
+        assert (annex.name, annex.data) == ("qd-102-variants.xlsx", data)
+        with pytest.raises(Exception, match="HTTP 404"):
+            read_annex(f"{base}/missing.xlsx", client)
+    finally:
+        server.shutdown()
+        client.close()
+
+
 # --- syncing the files ---------------------------------------------------------------------------
 @pytest.fixture
 def annex_only(tmp_path, mirror_url):

@@ -152,8 +152,11 @@ def bench_load(engine: Engine, staged: Staged) -> tuple[float, Any]:
     return time.perf_counter() - started, counts
 
 
-def pipeline_run(settings: Settings, landing: Path, run_id: str) -> tuple[float, dict]:
-    """The steps after extract, on the pages landed once (linked into the run's folder)."""
+def pipeline_run(
+    settings: Settings, landing: Path, run_id: str, seconds: dict[str, float]
+) -> tuple[float, dict]:
+    """The steps after extract, on the pages landed once (linked into the run's folder);
+    ``seconds`` gets each step's time."""
     run = pipeline.RunRef(run_id, "publications", "06", scopes=[])
     target = Path(settings.landing_dir) / run_id
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -161,11 +164,19 @@ def pipeline_run(settings: Settings, landing: Path, run_id: str) -> tuple[float,
     pipeline.begin(settings, run)
     started = time.perf_counter()
     for step in (pipeline.transform, pipeline.validate):
+        step_started = time.perf_counter()
         run = step(settings, run)
+        seconds[step.__name__] = round(time.perf_counter() - step_started, 2)
+    step_started = time.perf_counter()
     datasets = pipeline.load(settings, run)
+    seconds["load"] = round(time.perf_counter() - step_started, 2)
     elapsed = time.perf_counter() - started
     pipeline.finish(settings, run, pipeline.summary(run, datasets))
     return elapsed, datasets["province_items"]
+
+
+def peak_rss_mb() -> int:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
 
 def run_bench(server_url: str, rows: int) -> dict[str, Any]:
@@ -191,14 +202,19 @@ def run_bench(server_url: str, rows: int) -> dict[str, Any]:
                 "province_items.transformed.parquet",
             )
 
+            peaks = {"prepare": peak_rss_mb()}  # where the peak memory is reached
             copy_s = bench_copy(engine, staged)
             to_sql_s = bench_to_sql(engine, staged)
+            peaks["baselines"] = peak_rss_mb()
             load_s, load_counts = bench_load(engine, staged)
+            peaks["load_step"] = peak_rss_mb()
             with engine.begin() as conn:  # the whole pipeline starts from an empty mirror
-                conn.execute(province_items.delete())
-            e2e_s, e2e = pipeline_run(settings, home / "raw", "bench-e2e")
+                conn.exec_driver_sql("TRUNCATE province_items, procedure_versions")
+            steps: dict[str, float] = {}
+            e2e_s, e2e = pipeline_run(settings, home / "raw", "bench-e2e", steps)
+            peaks["whole_pipeline"] = peak_rss_mb()
             wal_before = wal_bytes(engine)
-            _, resync = pipeline_run(settings, home / "raw", "bench-resync")
+            _, resync = pipeline_run(settings, home / "raw", "bench-resync", {})
             resync_wal = wal_bytes(engine) - wal_before
     finally:
         engine.dispose()
@@ -216,7 +232,9 @@ def run_bench(server_url: str, rows: int) -> dict[str, Any]:
         "end_to_end_to_to_sql": round(to_sql_s / e2e_s, 3),
         "resync_rows_written": resync["inserted"] + resync["updated"],
         "resync_wal_mb": round(resync_wal / 2**20, 1),
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "peak_rss_mb": peak_rss_mb(),
+        "peak_rss_mb_by_phase": peaks,
+        "whole_pipeline_step_seconds": steps,
     }
 
 
@@ -236,3 +254,5 @@ def print_report(figures: dict[str, Any]) -> None:
         f"({figures['resync_wal_mb']} MB WAL)"
     )
     print(f"  peak RSS                 {figures['peak_rss_mb']:>10,} MB")
+    print(f"    reached by phase       {figures['peak_rss_mb_by_phase']}")
+    print(f"  whole pipeline steps (s) {figures['whole_pipeline_step_seconds']}")

@@ -15,6 +15,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from extractors.http import Fetched
 from tthc.storage import Store
 
@@ -73,11 +75,14 @@ class Landing:
             yield self._read(source, int(name.rsplit("/", 1)[1].removesuffix(".json")))
 
     def _read(self, source: str, number: int) -> LandedPage:
-        meta = json.loads(
-            self.store.read_bytes(_page_name(source, number)).decode(errors="surrogateescape")
-        )
-        body = meta.pop("body")
-        return LandedPage(source=source, page=number, data=json.loads(body), **meta)
+        raw = self.store.read_bytes(_page_name(source, number))
+        try:  # orjson: several times faster, and the transform reads every page
+            meta = orjson.loads(raw)
+            data = orjson.loads(meta.pop("body"))
+        except orjson.JSONDecodeError:  # a body that was not valid UTF-8, kept as received
+            meta = json.loads(raw.decode(errors="surrogateescape"))
+            data = json.loads(meta.pop("body"))
+        return LandedPage(source=source, page=number, data=data, **meta)
 
     def records(self, refs: list[str]) -> list[Any]:
         """The records the references point at (``source#page:path/to/record``), as landed;

@@ -54,6 +54,8 @@ def temporary_codes(conn: Connection, name: str) -> Table:
 
 def rebuild_from(conn: Connection, province: str, touched: Table) -> int:
     """Recompute the versions of the codes in ``touched`` (a table with a ``code`` column)."""
+    if conn.dialect.name == "postgresql":  # a temporary table has no statistics until then
+        conn.exec_driver_sql(f'ANALYZE "{touched.name}"')
     conn.execute(
         delete(procedure_versions).where(
             procedure_versions.c.province_code == province,

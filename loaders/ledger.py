@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import UTC, date, datetime
 
 import pandas as pd
@@ -82,15 +83,22 @@ def record_quarantine(conn: Connection, run_id: str, dataset: str, rows: pd.Data
     )
 
 
-def release_quarantine(conn: Connection, run_id: str, dataset: str, loaded_keys: set[str]) -> int:
-    """Rows fixed at the source and loaded now leave quarantine. Reads only what is held, so
-    the cost follows the quarantine's size, not the run's."""
-    held = conn.scalars(
-        select(quarantine.c.row_key).where(
-            quarantine.c.dataset == dataset, quarantine.c.released_run_id.is_(None)
+def release_quarantine(
+    conn: Connection, run_id: str, dataset: str, loaded_keys: Iterable[Iterable[str]]
+) -> int:
+    """Rows fixed at the source and loaded now leave quarantine. ``loaded_keys`` come chunk by
+    chunk and only what is held is kept, so memory follows the quarantine's size, not the
+    run's."""
+    held = set(
+        conn.scalars(
+            select(quarantine.c.row_key).where(
+                quarantine.c.dataset == dataset, quarantine.c.released_run_id.is_(None)
+            )
         )
-    ).all()
-    fixed = [key for key in held if key in loaded_keys]
+    )
+    if not held:
+        return 0
+    fixed = [key for chunk in loaded_keys for key in chunk if key in held]
     for start in range(0, len(fixed), 500):  # stay under bound-parameter limits
         conn.execute(
             update(quarantine)

@@ -111,6 +111,8 @@ def break_row(df: pd.DataFrame, expectation: dict, params: dict) -> pd.DataFrame
         df.at[0, column] = "table 1, row 5: no procedure name in the row"
     elif kind == "expect_column_values_to_match_regex":
         df.at[0, column] = "not a code!"
+    elif kind == "expect_column_values_to_be_in_set" and column == "decision_known":
+        df.at[0, "decision_id"] = "not-a-valid-decision"  # the flag is set from the parent's
     elif kind == "expect_column_values_to_be_in_set":
         df.at[0, column] = "not-in-the-set"
     elif kind == "expect_column_values_to_be_unique":

@@ -373,13 +373,15 @@ _NULLABLE = {
 }
 
 
-def read_chunks(store: Store, name: str) -> Iterator[pd.DataFrame]:
+def read_chunks(
+    store: Store, name: str, columns: list[str] | None = None
+) -> Iterator[pd.DataFrame]:
     """A staged Parquet object, ``CHUNK_ROWS`` rows at a time, with nullable dtypes kept."""
     with store.open(name) as f:
         source = pq.ParquetFile(f)
         if source.metadata.num_rows == 0:  # still one (empty) chunk, with the columns
-            yield source.read().to_pandas(types_mapper=_NULLABLE.get)
-        for batch in source.iter_batches(batch_size=CHUNK_ROWS):
+            yield source.read(columns=columns).to_pandas(types_mapper=_NULLABLE.get)
+        for batch in source.iter_batches(batch_size=CHUNK_ROWS, columns=columns):
             yield batch.to_pandas(types_mapper=_NULLABLE.get)
 
 
@@ -554,6 +556,8 @@ def load(settings: Settings, run: RunRef) -> dict[str, Any]:
         ),
         engine.begin() as conn,
     ):
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql("SET LOCAL work_mem = '256MB'")
         for name in KIND_DATASETS[run.kind]:
             valid = f"{name}.valid.parquet"
             result = load_dataset(conn, run, name, read_chunks(stage, valid))
@@ -564,7 +568,7 @@ def load(settings: Settings, run: RunRef) -> dict[str, Any]:
                 for record in landing.records(held["source_ref"].tolist())
             ]
             ledger.record_quarantine(conn, run.run_id, name, held)
-            keys = set(read_staged(stage, valid, columns=["row_key"])["row_key"].astype(str))
+            keys = (c["row_key"].astype(str) for c in read_chunks(stage, valid, ["row_key"]))
             ledger.release_quarantine(conn, run.run_id, name, keys)
             counts[name].update(
                 inserted=result.inserted,

@@ -18,6 +18,7 @@ import logging
 import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import PurePosixPath
 
 from extractors.http import Fetched, HttpClient
@@ -40,7 +41,7 @@ class AnnexFile:
     name: str  # the file name, shown in quarantine and errors
     data: bytes
 
-    @property
+    @cached_property
     def sha256(self) -> str:
         return hashlib.sha256(self.data).hexdigest()
 
@@ -144,15 +145,16 @@ def extract_annexes(
     known: Callable[[list[str]], set[str]],
 ) -> list[str]:
     """Land the annex files the mirror has not loaded (``known`` answers which hashes it has);
-    return the hashes landed. A file seen twice in one run (a copy) is landed once."""
+    return the hashes landed. A file seen twice in one run (a copy) is landed once. Files are
+    read one at a time, so a large folder does not fill memory."""
     landed: list[str] = []
-    files = [read_annex(url, client) for url in annex_urls(sources)]
-    seen = known([f.sha256 for f in files])
-    for annex in files:
-        if annex.sha256 in seen:
-            log.info("annex %s (sha256 %s…) was loaded before", annex.name, annex.sha256[:12])
+    for url in annex_urls(sources):
+        annex = read_annex(url, client)
+        if annex.sha256 in landed or known([annex.sha256]):
+            log.info(
+                "annex %s (sha256 %s…): loaded before, or a copy", annex.name, annex.sha256[:12]
+            )
             continue
-        seen.add(annex.sha256)
         landing.write_file("annex_files", f"{annex.sha256}{annex.suffix}", annex.data)
         page = {
             "file": annex.name,

@@ -12,6 +12,9 @@ Prints a table, then JSON as the last line.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import gc
 import random
 import resource
 import tempfile
@@ -20,6 +23,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 from sqlalchemy import Column, Engine, MetaData, Table, text
 
 from extractors.http import Fetched
@@ -176,6 +180,12 @@ def pipeline_run(
 
 
 def peak_rss_mb() -> int:
+    """The process's peak so far, after handing freed memory back to the OS, so that the next
+    phase's peak is its own and not what an earlier phase left cached (ru_maxrss never falls)."""
+    gc.collect()
+    pa.default_memory_pool().release_unused()
+    with contextlib.suppress(OSError, AttributeError):  # glibc only
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
 

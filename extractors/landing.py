@@ -1,6 +1,7 @@
 """Raw landing: every fetched page is kept as received, with its provenance, one object a page
-under ``<landing>/<run_id>/<source>/<page>.json`` (URL, params, time, SHA-256 of the body, and
-the body itself); source files (annexes) are kept byte for byte beside them. The landing is a
+under ``<landing>/<run_id>/<source>/<page>.json``: a first line of provenance (URL, params,
+time, SHA-256 of the body), then the body byte for byte, so its hash can be checked again.
+Source files (annexes) are kept byte for byte beside them. The landing is a
 local folder or an object store URL (``tthc.storage``). Landed pages are never changed; writers
 on several threads share one ``Landing``."""
 
@@ -44,22 +45,20 @@ class Landing:
         self._pages: dict[str, int] = {}
 
     def write(self, source: str, fetched: Fetched) -> None:
-        record = json.dumps(
-            {
-                "url": fetched.url,
-                "params": fetched.params,
-                "fetched_at": datetime.now(UTC).isoformat(timespec="seconds"),
-                "sha256": hashlib.sha256(fetched.body).hexdigest(),
-                "body": fetched.body.decode("utf-8", errors="surrogateescape"),
-            },
-            ensure_ascii=False,
-        )
+        provenance = {
+            "url": fetched.url,
+            "params": fetched.params,
+            "fetched_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "sha256": hashlib.sha256(fetched.body).hexdigest(),
+        }
+        # JSON has no raw newline outside strings' escapes: the first one ends the provenance.
+        record = json.dumps(provenance, ensure_ascii=False).encode() + b"\n" + fetched.body
         with self._lock:  # numbered in landing order
             if source not in self._pages:
                 self._pages[source] = len(self.store.names(source))
             self._pages[source] += 1
             number = self._pages[source]
-        self.store.write_bytes(_page_name(source, number), record.encode(errors="surrogateescape"))
+        self.store.write_bytes(_page_name(source, number), record)
 
     def clear(self) -> None:
         """Remove what an earlier attempt of the same run landed: a retried extract starts over."""
@@ -75,14 +74,13 @@ class Landing:
             yield self._read(source, int(name.rsplit("/", 1)[1].removesuffix(".json")))
 
     def _read(self, source: str, number: int) -> LandedPage:
-        raw = self.store.read_bytes(_page_name(source, number))
-        try:  # orjson: several times faster, and the transform reads every page
-            meta = orjson.loads(raw)
-            data = orjson.loads(meta.pop("body"))
-        except orjson.JSONDecodeError:  # a body that was not valid UTF-8, kept as received
-            meta = json.loads(raw.decode(errors="surrogateescape"))
-            data = json.loads(meta.pop("body"))
-        return LandedPage(source=source, page=number, data=data, **meta)
+        provenance, _, body = self.store.read_bytes(_page_name(source, number)).partition(b"\n")
+        # orjson: faster, and the transform reads every page; it takes valid UTF-8 only
+        try:
+            data = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            data = json.loads(body.decode(errors="surrogateescape"))
+        return LandedPage(source=source, page=number, data=data, **orjson.loads(provenance))
 
     def records(self, refs: list[str]) -> list[Any]:
         """The records the references point at (``source#page:path/to/record``), as landed;

@@ -1,5 +1,6 @@
 """Extraction over real HTTP against the simulator: retries, failures that fail, paging checks."""
 
+import hashlib
 import json
 
 import pytest
@@ -26,6 +27,11 @@ def test_transient_5xx_are_retried_and_nothing_is_lost(tmp_path):
     assert sum(len(p.data["decisions"]) for p in pages) == len(feed["decisions"])
     assert http.requests_sent > len(pages)  # some answers were 503 and were asked again
     assert all(len(p.sha256) == 64 and p.url.startswith(server.url) for p in pages)
+    # Each page object: a provenance line, then the body as received, which its hash checks.
+    for page in pages:
+        stored = (tmp_path / "province_feed" / f"{page.page:08d}.json").read_bytes()
+        body = stored.partition(b"\n")[2]
+        assert hashlib.sha256(body).hexdigest() == page.sha256
 
 
 def test_a_failing_service_fails_the_run_naming_service_params_and_status(tmp_path):

@@ -396,6 +396,12 @@ def staged_rows(store: Store, name: str) -> int:
         return pq.ParquetFile(f).metadata.num_rows
 
 
+def _return_memory() -> None:
+    """Hand Arrow's cached blocks back to the OS after a step, so a worker that runs several
+    steps does not keep each one's peak (mimalloc holds freed memory otherwise)."""
+    pa.default_memory_pool().release_unused()
+
+
 def _stage(settings: Settings, run: RunRef) -> Store:
     return Store(settings.staging_dir) / run.run_id
 
@@ -431,6 +437,7 @@ def transform(settings: Settings, run: RunRef) -> RunRef:
     for name, sink in sinks.items():
         sink.close(empty=hashed(name, transforms[name][0][1]([])))
     stage.write_json("transform.json", counts)
+    _return_memory()
     return run
 
 
@@ -484,6 +491,7 @@ def validate(settings: Settings, run: RunRef) -> RunRef:
     with make_engine(settings.mirror_url).begin() as conn:
         for name, results in outcomes.items():
             ledger.record_validation(conn, run.run_id, name, results)
+    _return_memory()
     if stopped:
         raise ValidationStopped("; ".join(stopped) + "; nothing was loaded")
     return run
@@ -590,6 +598,7 @@ def load(settings: Settings, run: RunRef) -> dict[str, Any]:
                 page.url,
                 page.data["size"],
             )
+    _return_memory()
     return {
         name: {k: counts[name][k] for k in (*COUNT_KEYS, "from_files") if k in counts[name]}
         for name in KIND_DATASETS[run.kind]

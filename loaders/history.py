@@ -77,11 +77,6 @@ VERSION_COLUMNS = [
     "status",
     "action",
     "decision_id",
-    "decision_number",
-    "procedure_name",
-    "field",
-    "level",
-    "agency",
 ]
 
 
@@ -102,11 +97,6 @@ def _versions(province: str, touched: Table):
             case((items.action == "abolished", "abolished"), else_="in force"),
             items.action,
             items.decision_id,
-            decisions.number_raw,
-            items.procedure_name,
-            items.field,
-            items.level,
-            items.agency,
         )
         .join(province_decisions, items.decision_id == decisions.decision_id)
         .join(touched, touched.c.code == items.procedure_code)
@@ -114,30 +104,49 @@ def _versions(province: str, touched: Table):
     )
 
 
-def history(conn: Connection, province: str, code: str) -> list[dict[str, Any]]:
-    rows = conn.execute(
-        select(procedure_versions)
-        .where(
-            procedure_versions.c.province_code == province,
-            procedure_versions.c.procedure_code == code,
+def _with_annex_row():
+    """Versions with what the annex row that made each one says, and the decision's number."""
+    v, items, decisions = procedure_versions.c, province_items.c, province_decisions.c
+    return (
+        select(
+            procedure_versions,
+            decisions.number_raw.label("decision_number"),
+            items.procedure_name,
+            items.field,
+            items.level,
+            items.agency,
         )
-        .order_by(procedure_versions.c.version_no)
+        .join(
+            province_items,
+            (items.decision_id == v.decision_id) & (items.procedure_code == v.procedure_code),
+        )
+        .join(province_decisions, decisions.decision_id == v.decision_id)
+    )
+
+
+def history(conn: Connection, province: str, code: str) -> list[dict[str, Any]]:
+    v = procedure_versions.c
+    rows = conn.execute(
+        _with_annex_row()
+        .where(v.province_code == province, v.procedure_code == code)
+        .order_by(v.version_no)
     ).mappings()
     return [dict(r) for r in rows]
 
 
 def version_on(conn: Connection, province: str, code: str, day: date) -> dict[str, Any] | None:
     """The version in force (or the abolition) on ``day``, with the decision that made it."""
+    v = procedure_versions.c
     row = (
         conn.execute(
-            select(procedure_versions)
+            _with_annex_row()
             .where(
-                procedure_versions.c.province_code == province,
-                procedure_versions.c.procedure_code == code,
-                procedure_versions.c.valid_from <= day,
-                or_(procedure_versions.c.valid_to.is_(None), procedure_versions.c.valid_to > day),
+                v.province_code == province,
+                v.procedure_code == code,
+                v.valid_from <= day,
+                or_(v.valid_to.is_(None), v.valid_to > day),
             )
-            .order_by(procedure_versions.c.version_no.desc())
+            .order_by(v.version_no.desc())
             .limit(1)
         )
         .mappings()

@@ -86,12 +86,9 @@ procedure_versions = Table(
     Column("valid_to", Date),  # exclusive; null = still the current version
     Column("status", String(20), nullable=False),  # in force | abolished
     Column("action", String(20), nullable=False),
+    # The annex row that made the version (its name, field, level and agency are read from
+    # it): versions stay narrow, so rebuilding a million of them costs less.
     Column("decision_id", String(64), nullable=False),
-    Column("decision_number", String(200)),
-    Column("procedure_name", Text),
-    Column("field", Text),
-    Column("level", String(40)),
-    Column("agency", Text),
 )
 
 province_workflows = Table(

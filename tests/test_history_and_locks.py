@@ -112,6 +112,26 @@ def test_the_mirror_answers_what_a_procedure_was_on_a_date(tmp_path, simulator, 
     assert before["decision_number"] == "412/QĐ-UBND" and before["action"] == "new"
     assert after["action"] == "amended" and after["decision_id"] != q1["decision_id"]
     assert len(versions) == 2 and versions[0]["valid_to"] == versions[1]["valid_from"]
+    assert versions[1]["procedure_name"] == q1["items"][0]["procedure_name"]
+
+
+def test_cli_shows_a_procedures_versions(tmp_path, env_settings, capsys, monkeypatch):
+    import json
+
+    from tests.conftest import sync_dataset
+    from tthc.cli import main
+
+    settings = sync_dataset(tmp_path)
+    monkeypatch.setenv("TTHC_MIRROR_URL", settings.mirror_url)
+    env_settings("http://127.0.0.1:9")  # nothing is fetched
+    feed = pd.read_json(DATASET / "province_feed/06.json")["decisions"]
+    code = next(d for d in feed if d["number"] == "412/QĐ-UBND")["items"][0]["procedure_code"]
+    assert main(["mirror", "procedure", code, "--as-of", "2020-03-20", "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["on"]["decision_number"] == "412/QĐ-UBND"
+    assert [v["action"] for v in shown["versions"]] == ["new", "amended"]
+    assert main(["mirror", "procedure", code]) == 0
+    assert "412/QĐ-UBND" in capsys.readouterr().out
 
 
 HOLD = """

@@ -14,12 +14,14 @@ from tthc.settings import Settings, get_settings
 
 
 def _default_province(settings: Settings, given: str | None) -> str:
+    """The province asked for, or else the only one configured as synced."""
     if given:
         settings.province(given)  # fails clearly when it is not configured
         return given
-    if len(settings.provinces) == 1:
-        return next(iter(settings.provinces))
-    raise SystemExit("--province is required: more than one province is configured")
+    synced = [code for code, p in settings.provinces.items() if p.synced]
+    if len(synced) == 1:
+        return synced[0]
+    raise SystemExit("--province is required: more than one province is synced")
 
 
 def _print_summary(result: dict[str, Any], as_json: bool) -> int:
@@ -228,7 +230,7 @@ def build_parser() -> argparse.ArgumentParser:
         dest="kind", required=True
     )
     pub = sync.add_parser("publications", help="province feed and annex files + national portal")
-    pub.add_argument("--province", help="2-digit province code (default: the only one configured)")
+    pub.add_argument("--province", help="2-digit province code (default: the only synced one)")
     pub.add_argument(
         "--annex",
         action="append",

@@ -18,6 +18,17 @@ def make_engine(url: str) -> Engine:
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url)
+    if engine.dialect.name == "postgresql":
+
+        @event.listens_for(engine, "connect")
+        def _session(dbapi_connection, _record) -> None:
+            # Loads stage rows in temporary tables, which live in temp_buffers (8 MB by
+            # default): a million staged rows would go to disk and back page by page. Must be
+            # set before a session's first temporary table; unused sessions allocate nothing.
+            dbapi_connection.autocommit = True  # outside a transaction a rollback would undo
+            dbapi_connection.execute("SET temp_buffers = '256MB'")
+            dbapi_connection.autocommit = False
+
     if engine.dialect.name == "sqlite":
 
         @event.listens_for(engine, "connect")

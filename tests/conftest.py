@@ -90,6 +90,14 @@ def mirror_url(request, tmp_path) -> str:
     return request.getfixturevalue("pg_url")
 
 
+def assert_rows_accounted_for(result: dict) -> None:
+    """Every extracted row of every dataset is inserted, updated, unchanged, quarantined or a
+    duplicate (the run summary's own promise, checked from its figures)."""
+    for name, c in result["datasets"].items():
+        outcomes = ("inserted", "updated", "unchanged", "quarantined", "duplicates")
+        assert c["extracted"] == sum(c[k] for k in outcomes), name
+
+
 def sync_dataset(home: Path, data: Path = DATASET, periods: tuple[str, ...] = ("2020-Q2",)):
     """A fresh SQLite mirror under ``home`` with ``data`` synced through the simulator: the
     publications and the statistics of ``periods``. Returns the settings used."""

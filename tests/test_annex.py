@@ -12,7 +12,7 @@ from extractors.annex import AnnexFile, AnnexFileError, annex_rows, annex_urls
 from loaders.db import make_engine, upgrade
 from loaders.schema import annex_files, province_decisions, province_items, quarantine
 from simulator.annexes import AnnexTable, docx_bytes, fixture_documents, title_lines, xlsx_bytes
-from tests.conftest import DATASET, make_settings
+from tests.conftest import DATASET, assert_rows_accounted_for, make_settings
 from transforms.annex import (
     HEADERS,
     AnnexLayoutError,
@@ -242,10 +242,7 @@ def sync(settings, *annex: str) -> dict:
     result = pipeline.sync(
         settings, pipeline.new_run("publications", province="06", annex_sources=list(annex))
     )
-    for name, c in result["datasets"].items():
-        assert c["extracted"] == sum(
-            c[k] for k in ("inserted", "updated", "unchanged", "quarantined", "duplicates")
-        ), name
+    assert_rows_accounted_for(result)
     return result
 
 

@@ -10,7 +10,7 @@ from loaders.db import make_engine, upgrade
 from loaders.schema import quarantine, run_ledger
 from reconcile.quarterly import quarterly_report
 from simulator.server import FaultRule, Faults, SimulatorServer
-from tests.conftest import DATASET, SEED_FIGURES, make_settings
+from tests.conftest import DATASET, SEED_FIGURES, assert_rows_accounted_for, make_settings
 from tthc import pipeline
 from tthc.reports import mirror_stats, validation_report
 
@@ -34,10 +34,7 @@ def sync_all(settings):
     ]
     for result in results:
         assert result["status"] == "success", result["error"]
-        for name, c in result["datasets"].items():
-            assert c["extracted"] == (
-                c["inserted"] + c["updated"] + c["unchanged"] + c["quarantined"] + c["duplicates"]
-            ), name
+        assert_rows_accounted_for(result)
     return results
 
 

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import PurePosixPath
 
+import fsspec
+
 from extractors.http import Fetched, HttpClient
 from extractors.landing import Landing
 
@@ -51,9 +53,8 @@ class AnnexFile:
 
 
 def annex_urls(sources: Iterable[str]) -> list[str]:
-    """The annex files at each source: a file, or a folder searched recursively."""
-    import fsspec
-
+    """The annex files at each source: a file, or a folder searched recursively (Office's
+    "~$" lock files and hidden files left aside)."""
     found: list[str] = []
     for source in sources:
         if source.startswith(("http://", "https://")):
@@ -63,6 +64,7 @@ def annex_urls(sources: Iterable[str]) -> list[str]:
         if not fs.exists(path):
             raise AnnexFileError(f"annex source {source} does not exist")
         paths = sorted(fs.find(path)) if fs.isdir(path) else [path]
+        paths = [p for p in paths if not PurePosixPath(p).name.startswith(("~$", "."))]
         legacy = [p for p in paths if p.lower().endswith(LEGACY_SUFFIXES)]
         if legacy:
             raise AnnexFileError(
@@ -76,8 +78,6 @@ def read_annex(url: str, client: HttpClient) -> AnnexFile:
     name = PurePosixPath(url.split("?")[0]).name
     if url.startswith(("http://", "https://")):
         return AnnexFile(url, name, client.fetch_bytes(url, what=f"annex file {name}"))
-    import fsspec
-
     with fsspec.open(url, "rb") as f:
         return AnnexFile(url, name, f.read())
 

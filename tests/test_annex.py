@@ -181,6 +181,7 @@ def test_folders_are_searched_and_legacy_formats_refused(tmp_path):
     shutil.copy(FIXTURES / "qd-102-variants.xlsx", tmp_path / "sub" / "b.xlsx")
     shutil.copy(FIXTURES / "qd-101-variants.docx", tmp_path / "a.docx")
     (tmp_path / "decision.pdf").write_bytes(b"%PDF-1.4")
+    (tmp_path / "~$a.docx").write_bytes(b"owner file of an open document")
     assert [u.rsplit("/", 1)[1] for u in annex_urls([str(tmp_path)])] == ["a.docx", "b.xlsx"]
     (tmp_path / "old.doc").write_bytes(b"\xd0\xcf\x11\xe0")
     with pytest.raises(AnnexFileError, match=r"old.doc: .doc/.xls cannot be read"):

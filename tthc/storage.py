@@ -33,7 +33,7 @@ class Store:
 
     def open(self, name: str, mode: str = "rb") -> IO[Any]:
         if self._local and "w" in mode:
-            self.fs.makedirs(self.fs._parent(self.path(name)), exist_ok=True)
+            self.fs.makedirs(self.path(name).rsplit("/", 1)[0], exist_ok=True)
         return self.fs.open(self.path(name), mode)
 
     def write_bytes(self, name: str, data: bytes) -> None:

@@ -14,13 +14,8 @@ from tthc.airflow_tasks import (
     DOSSIER_STATS_ASSET,
     PERIOD_PARAM,
     PROVINCE_PARAM,
-    begin_run,
     default_args,
-    extract,
-    load,
-    provinces_to_sync,
-    transform,
-    validate,
+    sync_provinces,
 )
 
 
@@ -36,9 +31,7 @@ from tthc.airflow_tasks import (
     doc_md=__doc__,
 )
 def tthc_dossier_stats_sync():
-    runs = begin_run.partial(kind="dossier-stats").expand(province=provinces_to_sync())
-    loaded = validate.expand(run=transform.expand(run=extract.expand(run=runs)))
-    load.override(outlets=[DOSSIER_STATS_ASSET]).expand(run=loaded)
+    sync_provinces("dossier-stats", DOSSIER_STATS_ASSET)
 
 
 tthc_dossier_stats_sync()

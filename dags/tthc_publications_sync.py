@@ -19,13 +19,8 @@ from tthc.airflow_tasks import (
     ANNEX_PARAM,
     PROVINCE_PARAM,
     PUBLICATIONS_ASSET,
-    begin_run,
     default_args,
-    extract,
-    load,
-    provinces_to_sync,
-    transform,
-    validate,
+    sync_provinces,
 )
 
 
@@ -41,9 +36,7 @@ from tthc.airflow_tasks import (
     doc_md=__doc__,
 )
 def tthc_publications_sync():
-    runs = begin_run.partial(kind="publications").expand(province=provinces_to_sync())
-    loaded = validate.expand(run=transform.expand(run=extract.expand(run=runs)))
-    load.override(outlets=[PUBLICATIONS_ASSET]).expand(run=loaded)
+    sync_provinces("publications", PUBLICATIONS_ASSET)
 
 
 tthc_publications_sync()

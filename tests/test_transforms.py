@@ -104,10 +104,12 @@ def test_annex_actions_map_to_canonical_ones_and_unknown_ones_to_null():
             _item(3, "1.000003", "Thay thế"),
             _item(4, "1.000004", "Bãi bỏ"),
             _item(5, "1.000005", "Điều chỉnh tên gọi"),
+            _item(6, "1.000006", "Được sửa đổi, bổ sung"),
+            _item(7, "1.000007", "Sửa đổi, bổ sung và bãi bỏ"),  # names two: not guessed
         )
     )
     assert df["action"].tolist()[:4] == ["new", "amended", "replaced", "abolished"]
-    assert pd.isna(df["action"][4])
+    assert pd.isna(df["action"][4]) and df["action"][5] == "amended" and pd.isna(df["action"][6])
     assert df["row_key"].tolist()[0] == "D1|1"
 
 

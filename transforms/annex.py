@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from transforms.publications import action_heading, decisions_frame, items_frame, mentioned_actions
+from transforms.publications import decisions_frame, items_frame, mentioned_actions
 from transforms.text import clean_text, match_key
 
 # Canonical column -> the header texts provinces write for it (compared as match keys; a header
@@ -352,9 +352,7 @@ def annex_decisions(pages: Iterable[tuple[str, dict]], province: str) -> pd.Data
 
 def annex_items(pages: Iterable[tuple[str, dict]], province: str) -> pd.DataFrame:
     """One row per procedure row of the annex files."""
-    return items_frame(
-        ((i.ref, i.values) for a in _parsed(pages, province) for i in a.items), action_heading
-    )
+    return items_frame((i.ref, i.values) for a in _parsed(pages, province) for i in a.items)
 
 
 def _parsed(pages: Iterable[tuple[str, dict]], province: str) -> Iterator[AnnexDecision]:

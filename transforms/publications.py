@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 import pandas as pd
 
@@ -12,20 +12,8 @@ from transforms.dates import ANNEX_FORMAT, parse_dates
 from transforms.frames import records_frame
 from transforms.text import clean_column, key_column, match_key, per_distinct
 
-# Annex action labels as provinces write them -> canonical action.
-ACTIONS = {
-    "mới ban hành": "new",
-    "ban hành mới": "new",
-    "mới": "new",
-    "sửa đổi, bổ sung": "amended",
-    "sửa đổi bổ sung": "amended",
-    "được sửa đổi, bổ sung": "amended",
-    "thay thế": "replaced",
-    "được thay thế": "replaced",
-    "bãi bỏ": "abolished",
-    "bị bãi bỏ": "abolished",
-}
-# What a heading or label says, by the words it uses ("sửa đổi, bổ sung" is one action).
+# The words that name each action, in feed labels ("Sửa đổi, bổ sung") and annex headings
+# ("2. Danh mục thủ tục hành chính được sửa đổi, bổ sung") alike.
 _ACTION_WORDS = {
     "new": re.compile(r"mới ban hành|ban hành mới|\bmới\b"),
     "amended": re.compile(r"sửa đổi|bổ sung"),
@@ -56,13 +44,8 @@ def mentioned_actions(text: str | None) -> set[str]:
     return {action for action, words in _ACTION_WORDS.items() if words.search(key)}
 
 
-def action_label(text: str | None) -> str | None:
-    """A feed's action label, as written in one of the known ways."""
-    return ACTIONS.get(match_key(text) or "")
-
-
-def action_heading(text: str | None) -> str | None:
-    """An annex's sub-table heading, when it names one action."""
+def action_of(text: str | None) -> str | None:
+    """The canonical action a label or heading names; None when it names none, or several."""
     found = mentioned_actions(text)
     return found.pop() if len(found) == 1 else None
 
@@ -127,16 +110,12 @@ def province_items(pages: Feed) -> pd.DataFrame:
             (f"{ref}/items/{j}", {**item, "decision_id": d["decision_id"]})
             for ref, d in _decisions(pages)
             for j, item in enumerate(d.get("items", []))
-        ),
-        action_label,
+        )
     )
 
 
-def items_frame(
-    records: Iterable[tuple[str, dict]], action_of: Callable[[str | None], str | None]
-) -> pd.DataFrame:
-    """Annex rows (``ITEM_COLUMNS``, with their references) as the canonical items table;
-    ``action_of`` reads the source's action text."""
+def items_frame(records: Iterable[tuple[str, dict]]) -> pd.DataFrame:
+    """Annex rows (``ITEM_COLUMNS``, with their references) as the canonical items table."""
     raw = records_frame(records, ITEM_COLUMNS)
     given = clean_column(raw["procedure_code"])
     # Annexes sometimes give the local service code (1.001612.000.00.00.H01) for the procedure's.

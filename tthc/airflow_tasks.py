@@ -134,6 +134,14 @@ def load(run: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
+def sync_provinces(kind: str, outlet: Asset) -> None:
+    """A sync run per province (mapped, so one province's failure does not stop the others):
+    begin -> extract -> transform -> validate -> load; the load updates ``outlet``."""
+    runs = begin_run.partial(kind=kind).expand(province=provinces_to_sync())
+    loaded = validate.expand(run=transform.expand(run=extract.expand(run=runs)))
+    load.override(outlets=[outlet]).expand(run=loaded)
+
+
 @task(map_index_template="{{ province }}")
 def reconcile_period(province: str) -> dict[str, Any]:
     from tthc import pipeline

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import gc
+import logging
 import random
 import resource
 import tempfile
@@ -25,6 +26,7 @@ from typing import Any
 
 import pyarrow as pa
 from sqlalchemy import Column, Engine, MetaData, Table, text
+from sqlalchemy.exc import DBAPIError
 
 from extractors.http import Fetched
 from extractors.landing import Landing
@@ -37,6 +39,7 @@ from tthc import pipeline
 from tthc.settings import Settings
 from tthc.storage import Store
 
+log = logging.getLogger(__name__)
 Staged = tuple[Store, str]  # a staged Parquet object: its store and name
 
 DECISIONS_PER_PAGE = 50
@@ -104,6 +107,16 @@ def wal_bytes(engine: Engine) -> int:
         return int(conn.scalar(text("SELECT pg_current_wal_lsn() - '0/0'::pg_lsn")))
 
 
+def checkpoint(engine: Engine) -> None:
+    """Write out what earlier phases left dirty, so that no phase pays for another's writes
+    (a checkpoint the WAL forces mid-phase costs seconds). Needs superuser or pg_checkpoint."""
+    with engine.connect() as conn:
+        try:
+            conn.exec_driver_sql("CHECKPOINT")
+        except DBAPIError as exc:  # measured all the same, with that noise
+            log.warning("CHECKPOINT not allowed (%s): phases may pay for each other's writes", exc)
+
+
 def copy_table(engine: Engine, name: str) -> Table:
     """The mirror's province_items columns and primary key (no secondary index)."""
     table = Table(
@@ -157,36 +170,65 @@ def bench_load(engine: Engine, staged: Staged) -> tuple[float, Any]:
 
 
 def pipeline_run(
-    settings: Settings, landing: Path, run_id: str, seconds: dict[str, float]
+    settings: Settings,
+    landing: Path,
+    run_id: str,
+    seconds: dict[str, float],
+    memory: PeakMemory,
+    phase: str,
 ) -> tuple[float, dict]:
     """The steps after extract, on the pages landed once (linked into the run's folder);
-    ``seconds`` gets each step's time."""
+    ``seconds`` gets each step's time, ``memory`` each step's peak as ``<phase>.<step>``."""
     run = pipeline.RunRef(run_id, "publications", "06", scopes=[])
     target = Path(settings.landing_dir) / run_id
     target.parent.mkdir(parents=True, exist_ok=True)
     target.symlink_to(landing)
     pipeline.begin(settings, run)
-    started = time.perf_counter()
-    for step in (pipeline.transform, pipeline.validate):
-        step_started = time.perf_counter()
-        run = step(settings, run)
-        seconds[step.__name__] = round(time.perf_counter() - step_started, 2)
-    step_started = time.perf_counter()
-    datasets = pipeline.load(settings, run)
-    seconds["load"] = round(time.perf_counter() - step_started, 2)
-    elapsed = time.perf_counter() - started
+    elapsed = 0.0
+    for step in (pipeline.transform, pipeline.validate, pipeline.load):
+        memory.start()
+        started = time.perf_counter()
+        out = step(settings, run)
+        seconds[step.__name__] = round(time.perf_counter() - started, 2)
+        elapsed += time.perf_counter() - started
+        workers = settings.transform_workers if step is pipeline.transform else 0
+        memory.stop(f"{phase}.{step.__name__}", workers)
+        if step is pipeline.load:
+            datasets = out
+        else:
+            run = out
     pipeline.finish(settings, run, pipeline.summary(run, datasets))
     return elapsed, datasets["province_items"]
 
 
-def peak_rss_mb() -> int:
-    """The process's peak so far, after handing freed memory back to the OS, so that the next
-    phase's peak is its own and not what an earlier phase left cached (ru_maxrss never falls)."""
-    gc.collect()
-    pa.default_memory_pool().release_unused()
-    with contextlib.suppress(OSError, AttributeError):  # glibc only
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+class PeakMemory:
+    """Peak resident memory by phase, in MB. Each phase starts with freed memory handed back
+    to the OS and, on Linux, a fresh high-water mark (elsewhere the process's peak so far,
+    which never falls). A phase that runs worker processes adds, per worker, the largest peak
+    any worker reached (read once they exit): an upper bound, as if all peaked at once."""
+
+    def __init__(self) -> None:
+        self.by_phase: dict[str, int] = {}
+
+    def start(self) -> None:
+        gc.collect()
+        pa.default_memory_pool().release_unused()
+        with contextlib.suppress(OSError, AttributeError):  # glibc only
+            ctypes.CDLL("libc.so.6").malloc_trim(0)
+        with contextlib.suppress(OSError):  # Linux: VmHWM starts again from the current RSS
+            Path("/proc/self/clear_refs").write_text("5")
+
+    def stop(self, phase: str, workers: int = 0) -> None:
+        own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        with contextlib.suppress(OSError, StopIteration):
+            status = Path("/proc/self/status").read_text().splitlines()
+            own = int(next(line for line in status if line.startswith("VmHWM:")).split()[1])
+        worker = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss if workers else 0
+        self.by_phase[phase] = round((own + workers * worker) / 1024)
+
+    @property
+    def peak(self) -> int:
+        return max(self.by_phase.values())
 
 
 def run_bench(server_url: str, rows: int) -> dict[str, Any]:
@@ -212,19 +254,29 @@ def run_bench(server_url: str, rows: int) -> dict[str, Any]:
                 "province_items.transformed.parquet",
             )
 
-            peaks = {"prepare": peak_rss_mb()}  # where the peak memory is reached
+            memory = PeakMemory()
+            checkpoint(engine)
+            memory.start()
             copy_s = bench_copy(engine, staged)
+            memory.stop("copy")
+            checkpoint(engine)
+            memory.start()
             to_sql_s = bench_to_sql(engine, staged)
-            peaks["baselines"] = peak_rss_mb()
+            memory.stop("to_sql")
+            checkpoint(engine)
+            memory.start()
             load_s, load_counts = bench_load(engine, staged)
-            peaks["load_step"] = peak_rss_mb()
+            memory.stop("load_step")
             with engine.begin() as conn:  # the whole pipeline starts from an empty mirror
-                conn.exec_driver_sql("TRUNCATE province_items, procedure_versions")
+                conn.exec_driver_sql("TRUNCATE province_items")
+            checkpoint(engine)
             steps: dict[str, float] = {}
-            e2e_s, e2e = pipeline_run(settings, home / "raw", "bench-e2e", steps)
-            peaks["whole_pipeline"] = peak_rss_mb()
+            e2e_s, e2e = pipeline_run(
+                settings, home / "raw", "bench-e2e", steps, memory, "whole_pipeline"
+            )
+            checkpoint(engine)
             wal_before = wal_bytes(engine)
-            _, resync = pipeline_run(settings, home / "raw", "bench-resync", {})
+            _, resync = pipeline_run(settings, home / "raw", "bench-resync", {}, memory, "resync")
             resync_wal = wal_bytes(engine) - wal_before
     finally:
         engine.dispose()
@@ -242,9 +294,10 @@ def run_bench(server_url: str, rows: int) -> dict[str, Any]:
         "end_to_end_to_to_sql": round(to_sql_s / e2e_s, 3),
         "resync_rows_written": resync["inserted"] + resync["updated"],
         "resync_wal_mb": round(resync_wal / 2**20, 1),
-        "peak_rss_mb": peak_rss_mb(),
-        "peak_rss_mb_by_phase": peaks,
+        "peak_rss_mb": memory.peak,
+        "peak_rss_mb_by_phase": memory.by_phase,
         "whole_pipeline_step_seconds": steps,
+        "transform_workers": settings.transform_workers,
     }
 
 

@@ -43,10 +43,22 @@ class ExpectationOutcome:
 @dataclass
 class Validated:
     dataset: str
-    valid: pd.DataFrame
-    quarantined: pd.DataFrame  # the failing rows, with a ``reasons`` column
+    rows: pd.DataFrame  # the rows validated, by position
+    reasons: dict[int, list[dict]]  # why each quarantined row (by position) is held
     outcomes: list[ExpectationOutcome] = field(default_factory=list)
     stopped: str | None = None  # why nothing of the dataset may load, if a table check failed
+
+    @property
+    def valid(self) -> pd.DataFrame:
+        if not self.reasons:
+            return self.rows
+        return self.rows.drop(index=list(self.reasons)).reset_index(drop=True)
+
+    @property
+    def quarantined(self) -> pd.DataFrame:
+        """The failing rows with a ``reasons`` column, indexed by their positions."""
+        held = self.rows.loc[sorted(self.reasons)]
+        return held.assign(reasons=[self.reasons[i] for i in held.index])
 
     @property
     def success(self) -> bool:
@@ -160,7 +172,7 @@ class Validator:
     def _nothing_to_check(dataset: str, df: pd.DataFrame) -> Validated:
         """No rows and no row count to reach: every expectation holds (GX costs a second)."""
         outcomes = [_outcome(e, True, 0, 0) for e in load_suite_json(dataset)["expectations"]]
-        return Validated(dataset, df, df.assign(reasons=[]), outcomes)
+        return Validated(dataset, df, {}, outcomes)
 
     def validate(
         self, dataset: str, df: pd.DataFrame, parameters: dict[str, Any] | None = None
@@ -234,14 +246,5 @@ class Validator:
                         else outcome.reason,
                     }
                 )
-        bad = df.index.isin(list(reasons))
         df = df.drop(columns=FLAGS, errors="ignore")
-        quarantined = df[bad].copy()
-        quarantined["reasons"] = [reasons[i] for i in quarantined.index]
-        return Validated(
-            dataset,
-            df[~bad].reset_index(drop=True),
-            quarantined.reset_index(drop=True),
-            outcomes,
-            "; ".join(stopped) or None,
-        )
+        return Validated(dataset, df, reasons, outcomes, "; ".join(stopped) or None)

@@ -70,8 +70,18 @@ class Landing:
         self.store.write_bytes(f"{folder}/{name}", data)
 
     def pages(self, source: str) -> Iterator[LandedPage]:
-        for name in self.store.names(source):
-            yield self._read(source, int(name.rsplit("/", 1)[1].removesuffix(".json")))
+        for number in self.page_sizes(source):
+            yield self._read(source, number)
+
+    def page_sizes(self, source: str) -> dict[int, int]:
+        """The source's page numbers, in landing order, and each page's size in bytes."""
+        return {
+            int(name.rsplit("/", 1)[1].removesuffix(".json")): size
+            for name, size in self.store.sizes(source).items()
+        }
+
+    def read(self, source: str, numbers: list[int]) -> list[LandedPage]:
+        return [self._read(source, number) for number in numbers]
 
     def _read(self, source: str, number: int) -> LandedPage:
         provenance, _, body = self.store.read_bytes(_page_name(source, number)).partition(b"\n")

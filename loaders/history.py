@@ -5,103 +5,18 @@ Each decision opens a version from the date it takes effect (its signing date wh
 given) and closes the one before; an abolition opens a last version whose status says so. So
 the mirror answers "what did procedure X look like on date D, and which decision said so".
 
-Versions are rebuilt in the database (window functions, one statement) for the procedures a run
-touched only, so the cost follows the change, not the mirror."""
+The versions are the ``procedure_versions`` view (migration 0009): window functions over the
+annex rows and their decisions, read for one procedure through the index on its code. Loads
+write nothing for them, and they always agree with the decisions they come from."""
 
 from __future__ import annotations
 
 from datetime import date
 from typing import Any
 
-import pandas as pd
-from sqlalchemy import (
-    Column,
-    Connection,
-    MetaData,
-    String,
-    Table,
-    case,
-    delete,
-    func,
-    insert,
-    or_,
-    select,
-)
+from sqlalchemy import Connection, or_, select
 
 from loaders.schema import procedure_versions, province_decisions, province_items
-from loaders.upsert import write_rows
-
-
-def rebuild(conn: Connection, province: str, codes: list[str]) -> int:
-    """Recompute the versions of ``codes`` in ``province``; return how many were written."""
-    if not codes:
-        return 0
-    touched = temporary_codes(conn, "touched_procedures")
-    try:
-        write_rows(conn, touched, pd.DataFrame({"code": codes}))
-        return rebuild_from(conn, province, touched)
-    finally:
-        touched.drop(conn)
-
-
-def temporary_codes(conn: Connection, name: str) -> Table:
-    """An empty temporary table of procedure codes (column ``code``)."""
-    table = Table(name, MetaData(), Column("code", String(40)), prefixes=["TEMPORARY"])
-    table.drop(conn, checkfirst=True)
-    table.create(conn)
-    return table
-
-
-def rebuild_from(conn: Connection, province: str, touched: Table) -> int:
-    """Recompute the versions of the codes in ``touched`` (a table with a ``code`` column)."""
-    if conn.dialect.name == "postgresql":  # a temporary table has no statistics until then
-        conn.exec_driver_sql(f'ANALYZE "{touched.name}"')
-    conn.execute(
-        delete(procedure_versions).where(
-            procedure_versions.c.province_code == province,
-            procedure_versions.c.procedure_code.in_(select(touched.c.code)),
-        )
-    )
-    return conn.execute(
-        insert(procedure_versions).from_select(VERSION_COLUMNS, _versions(province, touched)),
-        execution_options={"preserve_rowcount": True},
-    ).rowcount
-
-
-VERSION_COLUMNS = [
-    "province_code",
-    "procedure_code",
-    "version_no",
-    "valid_from",
-    "valid_to",
-    "status",
-    "action",
-    "decision_id",
-]
-
-
-def _versions(province: str, touched: Table):
-    items, decisions = province_items.c, province_decisions.c
-    starts = func.coalesce(decisions.effective_date, decisions.signed_date)
-    window = {
-        "partition_by": items.procedure_code,
-        "order_by": [starts, decisions.signed_date, items.decision_id],
-    }
-    return (
-        select(
-            decisions.province_code,
-            items.procedure_code,
-            func.row_number().over(**window),
-            starts,
-            func.lead(starts).over(**window),
-            case((items.action == "abolished", "abolished"), else_="in force"),
-            items.action,
-            items.decision_id,
-        )
-        .join(province_decisions, items.decision_id == decisions.decision_id)
-        .join(touched, touched.c.code == items.procedure_code)
-        .where(decisions.province_code == province)
-    )
 
 
 def _with_annex_row():

@@ -72,13 +72,18 @@ province_items = Table(
     Column("legal_basis", Text),
     Column("note", Text),
     *_tracking(),
-    # History rebuilds: every annex row of the procedures a run touched.
+    # A procedure's versions: the procedure_versions view reads its annex rows by code.
     Index("ix_province_items_procedure_code", "procedure_code"),
 )
 
+# Views, described for queries; the migrations create them (``metadata`` holds tables only).
+views = MetaData()
+
+# A view over the annex rows and their decisions (migration 0009): versions are read when
+# asked, so loads do not rebuild them and they cannot fall behind the decisions they come from.
 procedure_versions = Table(
     "procedure_versions",
-    metadata,
+    views,
     Column("province_code", String(2), primary_key=True),
     Column("procedure_code", String(40), primary_key=True),
     Column("version_no", Integer, primary_key=True),
@@ -86,8 +91,7 @@ procedure_versions = Table(
     Column("valid_to", Date),  # exclusive; null = still the current version
     Column("status", String(20), nullable=False),  # in force | abolished
     Column("action", String(20), nullable=False),
-    # The annex row that made the version (its name, field, level and agency are read from
-    # it): versions stay narrow, so rebuilding a million of them costs less.
+    # The annex row that made the version: its name, field, level and agency are read from it.
     Column("decision_id", String(64), nullable=False),
 )
 

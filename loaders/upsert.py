@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
@@ -28,6 +29,7 @@ from sqlalchemy import (
     exists,
     func,
     insert,
+    literal,
     select,
     text,
     update,
@@ -83,17 +85,25 @@ def write_rows(conn: Connection, table: Table, df: pd.DataFrame) -> None:
 
 class Stage:
     """A temporary staging table for one target: fill it with ``add`` chunk by chunk, then
-    ``merge`` once. Used as a context manager it is dropped on the way out."""
+    ``merge`` once. Used as a context manager it is dropped on the way out.
+
+    ``constants`` are values every row of the load shares (the run's id): the merge writes
+    them, so they are not sent and staged once per row."""
 
     SEQ = "stage_seq"  # arrival order, so duplicates keep the first row
 
-    def __init__(self, conn: Connection, target: Table) -> None:
+    def __init__(
+        self, conn: Connection, target: Table, constants: dict[str, Any] | None = None
+    ) -> None:
         self.conn, self.target = conn, target
+        self.constants = {
+            name: literal(value, target.c[name].type) for name, value in (constants or {}).items()
+        }
         self.key = [c.name for c in target.primary_key.columns]
         self.table = Table(
             f"stage_{target.name}",
             MetaData(),
-            *[Column(c.name, c.type) for c in target.columns],
+            *[Column(c.name, c.type) for c in target.columns if c.name not in self.constants],
             Column(self.SEQ, BigInteger),
             prefixes=["TEMPORARY"],
         )
@@ -111,7 +121,7 @@ class Stage:
     def add(self, df: pd.DataFrame) -> None:
         if df.empty:
             return
-        columns = [c.name for c in self.target.columns if c.name in df.columns]
+        columns = [c.name for c in self.table.columns if c.name in df.columns]
         if self.columns is None:
             self.columns = columns
         elif columns != self.columns:
@@ -146,21 +156,6 @@ class Stage:
             condition = stage[self.SEQ].not_in(select(func.min(stage[self.SEQ])).group_by(*keys))
         return self.conn.execute(delete(self.table).where(condition)).rowcount
 
-    def changed_into(self, table: Table, column: str) -> None:
-        """Before ``merge``: copy into ``table`` (one column) the distinct ``column`` values of
-        the staged rows that are new or changed, so dependants can be rebuilt server-side."""
-        stage, target = self.table.c, self.target
-        unchanged = exists().where(
-            *[target.c[k] == stage[k] for k in self.key],
-            target.c.content_hash == stage.content_hash,
-        )
-        self.conn.execute(
-            insert(table).from_select(
-                [table.c[c.name] for c in table.columns][:1],
-                select(stage[column]).where(~unchanged, stage[column].is_not(None)).distinct(),
-            )
-        )
-
     def merge(self) -> UpsertCounts:
         if not self.rows:
             return UpsertCounts()
@@ -169,17 +164,15 @@ class Stage:
             conn.execute(text(f'ANALYZE "{self.table.name}"'))  # temp tables have no statistics
         duplicates = self._drop_duplicates() if self._has_duplicates() else 0
         same_key = and_(*[target.c[k] == stage[k] for k in self.key])
+        values = {**{c: stage[c] for c in self.columns}, **self.constants}
         updated = conn.execute(
             update(target)
             .where(same_key, target.c.content_hash != stage.content_hash)
-            .values(
-                {c: stage[c] for c in self.columns if c not in self.key and c != "first_run_id"}
-            )
+            .values({c: v for c, v in values.items() if c not in self.key and c != "first_run_id"})
         ).rowcount
         inserted = conn.execute(
             insert(target).from_select(
-                self.columns,
-                select(*[stage[c] for c in self.columns]).where(~exists().where(same_key)),
+                list(values), select(*values.values()).where(~exists().where(same_key))
             ),
             execution_options={"preserve_rowcount": True},  # INSERT's count is not kept otherwise
         ).rowcount
@@ -191,9 +184,10 @@ def upsert(
     conn: Connection,
     target: Table,
     chunks: pd.DataFrame | Iterable[pd.DataFrame],
+    constants: dict[str, Any] | None = None,
 ) -> UpsertCounts:
     """Write ``chunks`` (a frame, or frames in turn) into ``target``."""
-    with Stage(conn, target) as stage:
+    with Stage(conn, target, constants) as stage:
         for chunk in [chunks] if isinstance(chunks, pd.DataFrame) else chunks:
             stage.add(chunk)
         return stage.merge()

@@ -77,7 +77,6 @@ def test_versions_follow_the_decisions(mirror_url):
                 ("20", "2020-03-01", None, "amended", "Đăng ký khai sinh (sửa đổi)"),
             ],
         )
-        assert history.rebuild(conn, "06", ["1.000001"]) == 3
         versions = history.history(conn, "06", "1.000001")
         on = {
             day: history.version_on(conn, "06", "1.000001", date.fromisoformat(day))
@@ -91,6 +90,24 @@ def test_versions_follow_the_decisions(mirror_url):
     assert on["2019-02-01"]["decision_number"] == "10/QĐ-UBND"
     assert on["2020-03-15"]["procedure_name"] == "Đăng ký khai sinh (sửa đổi)"
     assert on["2021-01-01"]["status"] == "abolished" and on["2021-01-01"]["decision_id"] == "30"
+    engine.dispose()
+
+
+def test_versions_follow_a_decision_whose_dates_change(mirror_url):
+    """No annex row changes, only the decision's date of effect: the versions move with it."""
+    engine = make_engine(mirror_url)
+    upgrade(engine)
+    rows = [
+        ("10", "2019-01-10", None, "new", "Đăng ký khai sinh"),
+        ("20", "2020-03-01", None, "amended", "Đăng ký khai sinh (sửa đổi)"),
+    ]
+    with engine.begin() as conn:
+        seed(conn, rows)
+        assert history.version_on(conn, "06", "1.000001", date(2020, 3, 15))["decision_id"] == "20"
+        seed(conn, [rows[0], ("20", "2020-03-01", "2020-04-01", "amended", rows[1][4])])
+        versions = history.history(conn, "06", "1.000001")
+        assert history.version_on(conn, "06", "1.000001", date(2020, 3, 15))["decision_id"] == "10"
+    assert [str(v["valid_to"]) for v in versions] == ["2020-04-01", "None"]
     engine.dispose()
 
 

@@ -67,7 +67,7 @@ def test_a_publications_run_with_landing_and_staging_in_s3(s3, tmp_path):
     assert f"tthc/landing/{publications}/province_feed/00000001.json" in landed
     assert sum("/annex_files/" in p for p in landed) == 2  # the dataset's .docx and .xlsx
     staged = s3.find(f"tthc/staging/{publications}")
-    assert f"tthc/staging/{publications}/province_items.valid.parquet" in staged
+    assert f"tthc/staging/{publications}/province_items.quarantined.parquet" in staged
     assert not (tmp_path / "var" / "landing").exists()
     assert not (tmp_path / "var" / "staging").exists()
     with make_engine(mirror).connect() as conn:

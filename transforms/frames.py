@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import pandas as pd
+import pyarrow as pa
 
 
 def records_frame(records: Iterable[tuple[str, dict]], columns: list[str]) -> pd.DataFrame:
@@ -15,12 +16,22 @@ def records_frame(records: Iterable[tuple[str, dict]], columns: list[str]) -> pd
     for ref, record in records:
         refs.append(ref)
         values.append(record)
-    frame = (
-        pd.DataFrame.from_records(values, columns=columns)
-        if values
-        else pd.DataFrame(columns=columns)
-    )
+    frame = pd.DataFrame({name: _column([v.get(name) for v in values]) for name in columns})
     return frame.assign(source_ref=pd.array(refs, dtype="string"))
+
+
+def _column(values: list) -> pd.Series:
+    """One column as received: built by Arrow when its values share a type (text: Arrow-backed
+    ``string``, no copy), else as Python objects, so a number among text stays as it came."""
+    try:
+        array = pa.array(values)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return pd.Series(values, dtype=object)
+    if pa.types.is_string(array.type):
+        return pd.Series(pd.arrays.ArrowStringArray(array))
+    if pa.types.is_null(array.type):
+        return pd.Series(values, dtype=object)
+    return array.to_pandas()
 
 
 def split_duplicates(df: pd.DataFrame, key: list[str]) -> tuple[pd.DataFrame, int]:

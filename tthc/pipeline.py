@@ -32,7 +32,7 @@ from extractors.national_portal import (
     extract_national,
 )
 from extractors.province_feed import extract_dossier_stats, extract_province_feed
-from loaders import history, ledger, schema
+from loaders import ledger, schema
 from loaders.db import make_engine
 from loaders.locks import run_lock
 from loaders.upsert import Stage, UpsertCounts, write_rows
@@ -40,9 +40,11 @@ from transforms import annex, dossier_stats, national, publications
 from transforms.frames import split_duplicates, with_content_hash
 from tthc.settings import Settings
 from tthc.storage import Store
+from tthc.workers import parallel_map
 
 log = logging.getLogger(__name__)
-CHUNK_ROWS = 100_000  # rows in memory at a time, in every step
+CHUNK_ROWS = 100_000  # staged rows in memory at a time, in the steps after transform
+CHUNK_BYTES = 8 * 2**20  # landed JSON a transform worker parses at a time: ~30,000 feed rows
 TRACKING = {"content_hash", "source_ref", "first_run_id", "run_id"}
 COUNT_KEYS = ("extracted", "inserted", "updated", "unchanged", "quarantined", "duplicates")
 
@@ -260,28 +262,17 @@ def extract(settings: Settings, run: RunRef) -> RunRef:
 
 
 # --- transform -----------------------------------------------------------------------------------
-def _rows_in(data: Any) -> int:
-    """Rows a landed page holds, to size chunks: rest.jsp arrays, feed and statistics pages."""
-    if isinstance(data, list):
-        return len(data)
-    if "decisions" in data:
-        return sum(
-            len(d.get("items", [])) + len(d.get("workflows", [])) + 1 for d in data["decisions"]
-        )
-    return len(data.get("rows", []))
-
-
-def _in_chunks(pages: Iterator[LandedPage]) -> Iterator[list[LandedPage]]:
-    """Landed pages in groups of about ``CHUNK_ROWS`` rows, so memory stays bounded."""
-    group, rows = [], 0
-    for page in pages:
-        group.append(page)
-        rows += _rows_in(page.data)
-        if rows >= CHUNK_ROWS:
-            yield group
-            group, rows = [], 0
-    if group:
-        yield group
+def _page_groups(landing: Landing, source: str) -> list[list[int]]:
+    """The source's pages in groups of about ``CHUNK_BYTES`` of landed JSON, in landing order:
+    the transform's units of work, sized so memory stays bounded whatever the rows' width."""
+    groups, group, size = [], [], 0
+    for number, page_bytes in landing.page_sizes(source).items():
+        group.append(number)
+        size += page_bytes
+        if size >= CHUNK_BYTES:
+            groups.append(group)
+            group, size = [], 0
+    return [*groups, group] if group else groups
 
 
 def _feed(pages: list[LandedPage]) -> list[tuple]:
@@ -406,34 +397,57 @@ def _stage(settings: Settings, run: RunRef) -> Store:
     return Store(settings.staging_dir) / run.run_id
 
 
+@dataclass(frozen=True)
+class _TransformGroup:
+    """One group of a source's pages through every table it feeds, for a worker process: per
+    table, the rows unique within the group with their content hash, the rows read, and the
+    duplicates dropped."""
+
+    landing_url: str
+    run: RunRef
+    source: str
+    tables: tuple[str, ...]
+
+    def __call__(self, numbers: list[int]) -> dict[str, tuple[pd.DataFrame, int, int]]:
+        pages = Landing(self.landing_url).read(self.source, numbers)
+        transforms = _transforms(self.run)
+        out = {}
+        for name in self.tables:
+            df = dict(transforms[name])[self.source](pages)
+            key = [c.name for c in DATASETS[name].table.primary_key.columns]
+            unique, duplicates = split_duplicates(df, key)
+            out[name] = (hashed(name, unique), len(df), duplicates)
+        return out
+
+
 def transform(settings: Settings, run: RunRef) -> RunRef:
-    """Canonical tables, staged as Parquet chunk by chunk; duplicates within a chunk are
-    removed and counted here, those across chunks when the load stages them. Each landed page
-    is parsed once, whatever number of tables it feeds."""
+    """Canonical tables, staged as Parquet; duplicates within a group of pages are removed and
+    counted here, those across groups when the load stages them. Groups are transformed in
+    ``settings.transform_workers`` processes and staged in landing order. Each landed page is
+    parsed once, whatever number of tables it feeds."""
     stage = _stage(settings, run)
     landing = _landing(settings, run)
     transforms = _transforms(run)
     wanted = KIND_DATASETS[run.kind]
-    by_source: dict[str, list[tuple[str, Callable]]] = {}
+    by_source: dict[str, list[str]] = {}
     for name in wanted:
-        for source, transform_ in transforms[name]:
-            by_source.setdefault(source, []).append((name, transform_))
+        for source, _ in transforms[name]:
+            by_source.setdefault(source, []).append(name)
     counts = {name: {"extracted": 0, "duplicates": 0} for name in wanted}
     for name in wanted:
         if any(source == ANNEX_SOURCE for source, _ in transforms[name]):
             counts[name]["from_files"] = 0
     sinks = {name: ParquetSink(stage, f"{name}.transformed.parquet") for name in wanted}
-    for source, targets in by_source.items():
-        for pages in _in_chunks(landing.pages(source)):
-            for name, transform_ in targets:
-                df = transform_(pages)
-                key = [c.name for c in DATASETS[name].table.primary_key.columns]
-                unique, duplicates = split_duplicates(df, key)
-                sinks[name].write(hashed(name, unique))
-                counts[name]["extracted"] += len(df)
+    for source, tables in by_source.items():
+        work = _TransformGroup(landing.store.url, run, source, tuple(tables))
+        groups = _page_groups(landing, source)
+        for results in parallel_map(work, groups, settings.transform_workers):
+            for name, (unique, extracted, duplicates) in results.items():
+                sinks[name].write(unique)
+                counts[name]["extracted"] += extracted
                 counts[name]["duplicates"] += duplicates
                 if source == ANNEX_SOURCE:
-                    counts[name]["from_files"] += len(df)
+                    counts[name]["from_files"] += extracted
     for name, sink in sinks.items():
         sink.close(empty=hashed(name, transforms[name][0][1]([])))
     stage.write_json("transform.json", counts)
@@ -452,6 +466,7 @@ def validate(settings: Settings, run: RunRef) -> RunRef:
     validator = Validator(settings.data_docs_dir)
     with make_engine(settings.mirror_url).connect() as conn:
         previous = ledger.last_extracted(conn, run.kind, run.scope)
+    parents = {d.parent for d in DATASETS.values() if d.parent}
     valid_ids: dict[str, list[str]] = {}
     outcomes, stopped = {}, []
     for name in KIND_DATASETS[run.kind]:
@@ -461,29 +476,30 @@ def validate(settings: Settings, run: RunRef) -> RunRef:
         # rows of annex files come once per file, so the floor is on the listings' rows.
         min_rows = int(previous.get(name, 0) * settings.row_count_floor)
         min_rows += counts[name].get("from_files", 0)
-        valid = ParquetSink(stage, f"{name}.valid.parquet")
         held = ParquetSink(stage, f"{name}.quarantined.parquet")
         ids: list[str] = []
         results = []
+        offset = 0  # of the chunk in the transformed table
         for chunk in read_chunks(stage, source):
             # Per chunk, "the table has min_rows" is "this chunk has what the others lack".
             params: dict[str, Any] = {"min_rows": max(0, min_rows - (total - len(chunk)))}
             if parent := DATASETS[name].parent:
                 params["known_decision_ids"] = valid_ids[parent]
             result = validator.validate(name, chunk, params)
-            valid.write(result.valid)
+            quarantined = result.quarantined
             held.write(
-                result.quarantined.assign(
-                    reasons=result.quarantined["reasons"].map(json.dumps).astype("string")
+                quarantined.assign(
+                    reasons=quarantined["reasons"].map(json.dumps).astype("string"),
+                    row_number=offset + quarantined.index.to_numpy(dtype="int64"),
                 )
             )
-            if "decision_id" in result.valid.columns:
+            offset += len(chunk)
+            if name in parents:
                 ids += result.valid["decision_id"].astype(str).tolist()
             results.append(result.outcomes)
             if result.stopped:
                 stopped.append(result.stopped)
         valid_ids[name] = ids
-        valid.close()
         held.close()
         outcomes[name] = combine_outcomes(results)
     validator.build_docs()
@@ -495,6 +511,20 @@ def validate(settings: Settings, run: RunRef) -> RunRef:
     if stopped:
         raise ValidationStopped("; ".join(stopped) + "; nothing was loaded")
     return run
+
+
+def valid_chunks(
+    stage: Store, name: str, columns: list[str] | None = None
+) -> Iterator[pd.DataFrame]:
+    """The rows validation let through, a chunk at a time: the transformed rows, but those it
+    quarantined (validation stages only those, with their row numbers: no second copy)."""
+    held = read_staged(stage, f"{name}.quarantined.parquet", ["row_number"])["row_number"]
+    held = held.to_numpy(dtype="int64")
+    offset = 0
+    for chunk in read_chunks(stage, f"{name}.transformed.parquet", columns):
+        mine = held[(held >= offset) & (held < offset + len(chunk))] - offset
+        offset += len(chunk)
+        yield chunk.drop(index=mine).reset_index(drop=True) if len(mine) else chunk
 
 
 def combine_outcomes(chunks: list[list]) -> list:
@@ -528,28 +558,17 @@ def lock_scopes(run: RunRef) -> list[str]:
 def load_dataset(
     conn: Connection, run: RunRef, name: str, chunks: Iterable[pd.DataFrame]
 ) -> UpsertCounts:
-    """One dataset's valid rows into the mirror, streamed in chunks; annex rows also rebuild
-    the history of the procedures whose rows changed."""
-    with Stage(conn, DATASETS[name].table) as staged:
+    """One dataset's valid rows into the mirror, streamed in chunks."""
+    constants = {"run_id": run.run_id, "first_run_id": run.run_id}
+    with Stage(conn, DATASETS[name].table, constants) as staged:
         for chunk in chunks:
-            staged.add(
-                chunk.drop(columns=["row_key"]).assign(run_id=run.run_id, first_run_id=run.run_id)
-            )
-        if name != "province_items":
-            return staged.merge()
-        touched = history.temporary_codes(conn, "touched_procedures")
-        try:
-            staged.changed_into(touched, "procedure_code")
-            result = staged.merge()
-            history.rebuild_from(conn, run.province, touched)
-        finally:
-            touched.drop(conn)
-        return result
+            staged.add(chunk.drop(columns=["row_key"]))
+        return staged.merge()
 
 
 def load(settings: Settings, run: RunRef) -> dict[str, Any]:
-    """Upsert the valid rows, record quarantine and rebuild the touched procedures' history, in
-    one transaction, holding the run's lock."""
+    """Upsert the valid rows and record quarantine, in one transaction, holding the run's
+    lock."""
     stage = _stage(settings, run)
     counts = stage.read_json("transform.json")
     landing = _landing(settings, run)
@@ -567,8 +586,7 @@ def load(settings: Settings, run: RunRef) -> dict[str, Any]:
         if conn.dialect.name == "postgresql":
             conn.exec_driver_sql("SET LOCAL work_mem = '256MB'")
         for name in KIND_DATASETS[run.kind]:
-            valid = f"{name}.valid.parquet"
-            result = load_dataset(conn, run, name, read_chunks(stage, valid))
+            result = load_dataset(conn, run, name, valid_chunks(stage, name))
             held = read_staged(stage, f"{name}.quarantined.parquet")
             held["reasons"] = held["reasons"].map(json.loads)
             held["raw"] = [
@@ -576,7 +594,7 @@ def load(settings: Settings, run: RunRef) -> dict[str, Any]:
                 for record in landing.records(held["source_ref"].tolist())
             ]
             ledger.record_quarantine(conn, run.run_id, name, held)
-            keys = (c["row_key"].astype(str) for c in read_chunks(stage, valid, ["row_key"]))
+            keys = (c["row_key"].astype(str) for c in valid_chunks(stage, name, ["row_key"]))
             ledger.release_quarantine(conn, run.run_id, name, keys)
             counts[name].update(
                 inserted=result.inserted,
@@ -587,7 +605,7 @@ def load(settings: Settings, run: RunRef) -> dict[str, Any]:
             )
             _check_balance(name, counts[name])
             if name == "national_decisions":
-                _advance_watermarks(conn, run, read_staged(stage, valid))
+                _advance_watermarks(conn, run, pd.concat(valid_chunks(stage, name)))
         for page in landing.pages(ANNEX_SOURCE):
             ledger.record_annex_file(
                 conn,

@@ -51,11 +51,19 @@ class Store:
 
     def names(self, prefix: str) -> list[str]:
         """The names of the objects under ``prefix/``, sorted; none if there is nothing."""
+        return list(self.sizes(prefix))
+
+    def sizes(self, prefix: str) -> dict[str, int]:
+        """The objects under ``prefix/`` and their sizes in bytes, sorted by name (one listing)."""
         folder = self.path(prefix).rstrip("/") + "/"
         if not self.fs.exists(folder):
-            return []
-        found = self.fs.find(folder)
-        return sorted(p[len(self.root) + 1 :] for p in found if p.startswith(folder))
+            return {}
+        found = self.fs.find(folder, detail=True)
+        return {
+            path[len(self.root) + 1 :]: int(info["size"])
+            for path, info in sorted(found.items())
+            if path.startswith(folder)
+        }
 
     def remove_all(self) -> None:
         """Every object under the root."""

@@ -12,22 +12,18 @@ Prints a table, then JSON as the last line.
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
-import gc
 import logging
 import random
-import resource
 import tempfile
 import time
 import uuid
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
 from sqlalchemy import Column, Engine, MetaData, Table, text
 from sqlalchemy.exc import DBAPIError
 
+from bench.memory import PeakMemory
 from extractors.http import Fetched
 from extractors.landing import Landing
 from loaders.db import make_engine, upgrade
@@ -162,10 +158,12 @@ def bench_to_sql(engine: Engine, staged: Staged) -> float:
 
 
 def bench_load(engine: Engine, staged: Staged) -> tuple[float, Any]:
+    """The load step's work on the staged rows, as the pipeline's load does it."""
     run = pipeline.RunRef("bench-load", "publications", "06")
     started = time.perf_counter()
     with engine.begin() as conn:
-        counts = pipeline.load_dataset(conn, run, "province_items", pipeline.read_chunks(*staged))
+        chunks = pipeline.read_chunks(*staged)  # the transform set repeated keys aside
+        counts = pipeline.load_dataset(conn, run, "province_items", chunks, keys_unique=True)
     return time.perf_counter() - started, counts
 
 
@@ -191,44 +189,13 @@ def pipeline_run(
         out = step(settings, run)
         seconds[step.__name__] = round(time.perf_counter() - started, 2)
         elapsed += time.perf_counter() - started
-        workers = settings.transform_workers if step is pipeline.transform else 0
-        memory.stop(f"{phase}.{step.__name__}", workers)
+        memory.stop(f"{phase}.{step.__name__}")
         if step is pipeline.load:
             datasets = out
         else:
             run = out
     pipeline.finish(settings, run, pipeline.summary(run, datasets))
     return elapsed, datasets["province_items"]
-
-
-class PeakMemory:
-    """Peak resident memory by phase, in MB. Each phase starts with freed memory handed back
-    to the OS and, on Linux, a fresh high-water mark (elsewhere the process's peak so far,
-    which never falls). A phase that runs worker processes adds, per worker, the largest peak
-    any worker reached (read once they exit): an upper bound, as if all peaked at once."""
-
-    def __init__(self) -> None:
-        self.by_phase: dict[str, int] = {}
-
-    def start(self) -> None:
-        gc.collect()
-        pa.default_memory_pool().release_unused()
-        with contextlib.suppress(OSError, AttributeError):  # glibc only
-            ctypes.CDLL("libc.so.6").malloc_trim(0)
-        with contextlib.suppress(OSError):  # Linux: VmHWM starts again from the current RSS
-            Path("/proc/self/clear_refs").write_text("5")
-
-    def stop(self, phase: str, workers: int = 0) -> None:
-        own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        with contextlib.suppress(OSError, StopIteration):
-            status = Path("/proc/self/status").read_text().splitlines()
-            own = int(next(line for line in status if line.startswith("VmHWM:")).split()[1])
-        worker = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss if workers else 0
-        self.by_phase[phase] = round((own + workers * worker) / 1024)
-
-    @property
-    def peak(self) -> int:
-        return max(self.by_phase.values())
 
 
 def run_bench(server_url: str, rows: int) -> dict[str, Any]:
@@ -238,6 +205,7 @@ def run_bench(server_url: str, rows: int) -> dict[str, Any]:
         )
     schema, url = fresh_schema(server_url)
     engine = make_engine(url)
+    memory = PeakMemory()
     try:
         with tempfile.TemporaryDirectory() as tmp:
             home = Path(tmp)
@@ -254,7 +222,6 @@ def run_bench(server_url: str, rows: int) -> dict[str, Any]:
                 "province_items.transformed.parquet",
             )
 
-            memory = PeakMemory()
             checkpoint(engine)
             memory.start()
             copy_s = bench_copy(engine, staged)
@@ -279,6 +246,7 @@ def run_bench(server_url: str, rows: int) -> dict[str, Any]:
             _, resync = pipeline_run(settings, home / "raw", "bench-resync", {}, memory, "resync")
             resync_wal = wal_bytes(engine) - wal_before
     finally:
+        memory.close()
         engine.dispose()
         with make_engine(server_url).begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,7 +57,7 @@ def to_records(df: pd.DataFrame, columns: list[str]) -> list[tuple]:
 
 def write_rows(conn: Connection, table: Table, df: pd.DataFrame) -> None:
     """Append ``df`` to ``table`` as fast as the database allows: PostgreSQL ``COPY`` in CSV
-    form (pandas formats in C, the server parses), SQLite one ``executemany``."""
+    form (Arrow formats in C++, the server parses), SQLite one ``executemany``."""
     if df.empty:
         return
     if conn.dialect.name != "postgresql":
@@ -65,8 +66,13 @@ def write_rows(conn: Connection, table: Table, df: pd.DataFrame) -> None:
             insert(table), [dict(zip(names, r, strict=True)) for r in to_records(df, names)]
         )
         return
-    # Arrow writes the CSV in C++: every value quoted, a missing one as an unquoted empty
-    # field, which COPY reads as NULL (so an empty string stays an empty string).
+    _copy(conn, *_copy_csv(table, df))
+
+
+def _copy_csv(table: Table, df: pd.DataFrame) -> tuple[str, memoryview]:
+    """The ``COPY`` statement and the CSV it reads. Arrow writes the CSV in C++: every value
+    quoted, a missing one as an unquoted empty field, which COPY reads as NULL (so an empty
+    string stays an empty string)."""
     data = pa.Table.from_pandas(df, preserve_index=False)
     for i, name in enumerate(data.column_names):
         if isinstance(table.c[name].type, Date) and pa.types.is_timestamp(
@@ -78,9 +84,13 @@ def write_rows(conn: Connection, table: Table, df: pd.DataFrame) -> None:
         data, buffer, pa_csv.WriteOptions(include_header=False, quoting_style="all_valid")
     )
     names = ", ".join(f'"{c}"' for c in data.column_names)
+    return f'COPY "{table.name}" ({names}) FROM STDIN (FORMAT csv)', buffer.getbuffer()
+
+
+def _copy(conn: Connection, statement: str, data: memoryview) -> None:
     cursor = conn.connection.driver_connection.cursor()
-    with cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN (FORMAT csv)') as copy:
-        copy.write(buffer.getbuffer())
+    with cursor.copy(statement) as copy:
+        copy.write(data)
 
 
 class Stage:
@@ -88,7 +98,11 @@ class Stage:
     ``merge`` once. Used as a context manager it is dropped on the way out.
 
     ``constants`` are values every row of the load shares (the run's id): the merge writes
-    them, so they are not sent and staged once per row."""
+    them, so they are not sent and staged once per row.
+
+    On PostgreSQL a chunk's ``COPY`` runs on a thread of its own while the caller reads and
+    formats the next chunk: the server parses one while Python prepares the other. The
+    connection is not used by anything else until the last ``COPY`` is done."""
 
     SEQ = "stage_seq"  # arrival order, so duplicates keep the first row
 
@@ -111,12 +125,25 @@ class Stage:
         self.table.create(conn)
         self.columns: list[str] | None = None
         self.rows = 0
+        self._sender = ThreadPoolExecutor(1) if conn.dialect.name == "postgresql" else None
+        self._sending: Future | None = None
 
     def __enter__(self) -> Stage:
         return self
 
-    def __exit__(self, *exc) -> None:
-        self.table.drop(self.conn, checkfirst=True)
+    def __exit__(self, error_type, *_) -> None:
+        if self._sender:
+            if self._sending:
+                self._sending.exception()  # the connection is free again
+            self._sender.shutdown()
+        if error_type is None:  # else the transaction's rollback takes the table with it
+            self.table.drop(self.conn, checkfirst=True)
+
+    def _sent(self) -> None:
+        """Wait for the chunk being sent; its error, if any, is raised here."""
+        if self._sending:
+            sending, self._sending = self._sending, None
+            sending.result()
 
     def add(self, df: pd.DataFrame) -> None:
         if df.empty:
@@ -126,12 +153,14 @@ class Stage:
             self.columns = columns
         elif columns != self.columns:
             raise ValueError(f"chunk columns {columns} differ from the first chunk's")
-        write_rows(
-            self.conn,
-            self.table,
-            df[columns].assign(**{self.SEQ: range(self.rows, self.rows + len(df))}),
-        )
+        rows = df[columns].assign(**{self.SEQ: range(self.rows, self.rows + len(df))})
         self.rows += len(df)
+        if not self._sender:
+            write_rows(self.conn, self.table, rows)
+            return
+        copy = _copy_csv(self.table, rows)  # while the previous chunk is being sent
+        self._sent()
+        self._sending = self._sender.submit(_copy, self.conn, *copy)
 
     def _has_duplicates(self) -> bool:
         keys = [self.table.c[k] for k in self.key]
@@ -156,13 +185,17 @@ class Stage:
             condition = stage[self.SEQ].not_in(select(func.min(stage[self.SEQ])).group_by(*keys))
         return self.conn.execute(delete(self.table).where(condition)).rowcount
 
-    def merge(self) -> UpsertCounts:
+    def merge(self, keys_unique: bool = False) -> UpsertCounts:
+        """``keys_unique``: the caller has proved that no key was staged twice, and the
+        duplicate check (a pass over the staged rows) is skipped."""
+        self._sent()
         if not self.rows:
             return UpsertCounts()
         target, stage, conn = self.target, self.table.c, self.conn
         if conn.dialect.name == "postgresql":
             conn.execute(text(f'ANALYZE "{self.table.name}"'))  # temp tables have no statistics
-        duplicates = self._drop_duplicates() if self._has_duplicates() else 0
+        has_duplicates = not keys_unique and self._has_duplicates()
+        duplicates = self._drop_duplicates() if has_duplicates else 0
         same_key = and_(*[target.c[k] == stage[k] for k in self.key])
         values = {**{c: stage[c] for c in self.columns}, **self.constants}
         updated = conn.execute(

@@ -115,3 +115,23 @@ def test_nulls_empty_strings_dates_and_numbers_survive_staging(mirror_url):
     assert rows["D1"].effective_date is None and str(rows["D2"].effective_date) == "2020-06-01"
     assert rows["D2"].approves_workflows is True and str(rows["D1"].signed_date) == "2020-04-03"
     engine.dispose()
+
+
+def test_a_chunk_the_database_refuses_fails_the_unit_of_work(pg_url):
+    """On PostgreSQL a chunk is sent while the next is prepared: its error still fails the
+    load, and the mirror keeps nothing of it."""
+    import pytest
+    from psycopg.errors import DataError
+
+    engine = make_engine(pg_url)
+    upgrade(engine)
+    chunks = [
+        fields({"1": "Hộ tịch"}, "r1"),
+        fields({"2" * 30: "mã quá dài"}, "r1"),  # field_id is VARCHAR(20)
+        fields({"3": "Đất đai"}, "r1"),
+    ]
+    with pytest.raises(DataError, match="too long"), engine.begin() as conn:
+        upsert(conn, national_fields, iter(chunks))
+    with engine.connect() as conn:
+        assert conn.execute(select(national_fields)).all() == []
+    engine.dispose()

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from loaders.db import make_engine, upgrade
-from loaders.schema import quarantine, run_ledger
+from loaders.schema import province_items, quarantine, run_ledger
 from reconcile.quarterly import quarterly_report
 from simulator.server import FaultRule, Faults, SimulatorServer
 from tests.conftest import DATASET, SEED_FIGURES, assert_rows_accounted_for, make_settings
@@ -179,3 +179,67 @@ def test_tiny_chunks_give_the_same_mirror_and_counts(tmp_path, simulator, monkey
     assert snapshot(whole) == snapshot(tiny)
     for a, b in zip(results[whole], results[tiny], strict=True):
         assert a["datasets"] == b["datasets"]
+
+
+def feed_page(*decisions: str) -> dict:
+    """A province feed page with two annex rows for each decision."""
+    return {
+        "province": "06",
+        "total": len(decisions),
+        "decisions": [
+            {
+                "decision_id": f"06-T-{d}",
+                "number": f"{d}/QĐ-UBND",
+                "title": "Về việc công bố Danh mục thủ tục hành chính",
+                "signed_date": "10/03/2020",
+                "effective_date": None,
+                "publishes_procedures": True,
+                "approves_workflows": False,
+                "items": [
+                    {
+                        "stt": i,
+                        "procedure_code": f"1.00000{i}",
+                        "procedure_name": f"Thủ tục {i}",
+                        "field": "Hộ tịch",
+                        "level": "xã",
+                        "agency": "UBND cấp xã",
+                        "action": "Mới ban hành",
+                    }
+                    for i in (1, 2)
+                ],
+                "workflows": [],
+            }
+            for d in decisions
+        ],
+    }
+
+
+def test_a_decision_repeated_on_a_later_page_is_counted_once(tmp_path, mirror_url, monkeypatch):
+    """Groups of pages are transformed apart (in worker processes). A listing that shifts
+    while it is paged repeats a decision in a later group: the repeat is counted as a
+    duplicate, the first one loads, and nothing is quarantined for it."""
+    from extractors.http import Fetched
+    from extractors.landing import Landing
+    from tthc.storage import Store
+
+    monkeypatch.setattr(pipeline, "CHUNK_BYTES", 1)  # a page a group
+    upgrade(make_engine(mirror_url))
+    settings = make_settings(tmp_path, "http://127.0.0.1:9", mirror_url)
+    run = pipeline.RunRef("repeated", "publications", "06", scopes=[])
+    landing = Landing(Store(settings.landing_dir) / run.run_id)
+    for number, decisions in enumerate([["101"], ["101", "102"], ["103"]], 1):
+        page = feed_page(*decisions)
+        landing.write("province_feed", Fetched.of("test", {"page": number}, page))
+    pipeline.begin(settings, run)
+    for step in (pipeline.transform, pipeline.validate):
+        run = step(settings, run)
+    result = pipeline.summary(run, pipeline.load(settings, run))
+    assert_rows_accounted_for(result)
+    decisions, items = (result["datasets"][n] for n in ("province_decisions", "province_items"))
+    assert (decisions["inserted"], decisions["duplicates"], decisions["quarantined"]) == (3, 1, 0)
+    assert (items["inserted"], items["duplicates"], items["quarantined"]) == (6, 2, 0)
+    with make_engine(mirror_url).connect() as conn:
+        refs = conn.scalars(
+            select(province_items.c.source_ref).where(province_items.c.decision_id == "06-T-101")
+        ).all()
+    assert refs and all(ref.startswith("province_feed#1:") for ref in refs)  # the first kept

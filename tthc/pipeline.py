@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -400,15 +401,15 @@ def _stage(settings: Settings, run: RunRef) -> Store:
 @dataclass(frozen=True)
 class _TransformGroup:
     """One group of a source's pages through every table it feeds, for a worker process: per
-    table, the rows unique within the group with their content hash, the rows read, and the
-    duplicates dropped."""
+    table, the rows unique within the group with their content hash, the rows read, the
+    duplicates dropped, and a hash of each row's key (to find keys repeated across groups)."""
 
     landing_url: str
     run: RunRef
     source: str
     tables: tuple[str, ...]
 
-    def __call__(self, numbers: list[int]) -> dict[str, tuple[pd.DataFrame, int, int]]:
+    def __call__(self, numbers: list[int]) -> dict[str, tuple[pd.DataFrame, int, int, np.ndarray]]:
         pages = Landing(self.landing_url).read(self.source, numbers)
         transforms = _transforms(self.run)
         out = {}
@@ -416,7 +417,10 @@ class _TransformGroup:
             df = dict(transforms[name])[self.source](pages)
             key = [c.name for c in DATASETS[name].table.primary_key.columns]
             unique, duplicates = split_duplicates(df, key)
-            out[name] = (hashed(name, unique), len(df), duplicates)
+            # As text whatever the group's dtypes, so equal keys always hash alike.
+            as_text = unique[key].astype("string")
+            keys = pd.util.hash_pandas_object(as_text, index=False).to_numpy()
+            out[name] = (hashed(name, unique), len(df), duplicates, keys)
         return out
 
 
@@ -438,21 +442,42 @@ def transform(settings: Settings, run: RunRef) -> RunRef:
         if any(source == ANNEX_SOURCE for source, _ in transforms[name]):
             counts[name]["from_files"] = 0
     sinks = {name: ParquetSink(stage, f"{name}.transformed.parquet") for name in wanted}
+    key_hashes: dict[str, list[np.ndarray]] = {name: [] for name in wanted}
     for source, tables in by_source.items():
         work = _TransformGroup(landing.store.url, run, source, tuple(tables))
         groups = _page_groups(landing, source)
         for results in parallel_map(work, groups, settings.transform_workers):
-            for name, (unique, extracted, duplicates) in results.items():
+            for name, (unique, extracted, duplicates, keys) in results.items():
                 sinks[name].write(unique)
+                key_hashes[name].append(keys)
                 counts[name]["extracted"] += extracted
                 counts[name]["duplicates"] += duplicates
                 if source == ANNEX_SOURCE:
                     counts[name]["from_files"] += extracted
     for name, sink in sinks.items():
         sink.close(empty=hashed(name, transforms[name][0][1]([])))
+    for name, hashes in key_hashes.items():
+        repeated = _repeated_rows(stage, name, hashes)
+        _write_row_numbers(stage, f"{name}.duplicates.parquet", repeated)
+        counts[name]["duplicates"] += len(repeated)
     stage.write_json("transform.json", counts)
     _return_memory()
     return run
+
+
+def _repeated_rows(stage: Store, name: str, key_hashes: list[np.ndarray]) -> np.ndarray:
+    """The row numbers of the staged rows whose key an earlier group already gave (keep the
+    first). Groups are transformed apart, so this is found here: distinct key hashes prove
+    distinct keys, and only rows whose hash repeats have their keys compared."""
+    hashes = np.concatenate(key_hashes) if key_hashes else np.array([], dtype="uint64")
+    values, times = np.unique(hashes, return_counts=True)
+    suspects = np.flatnonzero(np.isin(hashes, values[times > 1]))
+    if not len(suspects):
+        return suspects
+    key = [c.name for c in DATASETS[name].table.primary_key.columns]
+    rows = kept_chunks(stage, f"{name}.transformed.parquet", np.array([], dtype="int64"), key)
+    keys = pd.concat(chunk[chunk.index.isin(suspects)] for chunk in rows)
+    return keys.index[keys.duplicated(keep="first")].to_numpy(dtype="int64")
 
 
 # --- validate ------------------------------------------------------------------------------------
@@ -470,8 +495,8 @@ def validate(settings: Settings, run: RunRef) -> RunRef:
     valid_ids: dict[str, list[str]] = {}
     outcomes, stopped = {}, []
     for name in KIND_DATASETS[run.kind]:
-        source = f"{name}.transformed.parquet"
-        total = staged_rows(stage, source)
+        total = staged_rows(stage, f"{name}.transformed.parquet")
+        total -= staged_rows(stage, f"{name}.duplicates.parquet")
         # A source that suddenly answers far fewer rows stops the load (whole-table check);
         # rows of annex files come once per file, so the floor is on the listings' rows.
         min_rows = int(previous.get(name, 0) * settings.row_count_floor)
@@ -479,21 +504,19 @@ def validate(settings: Settings, run: RunRef) -> RunRef:
         held = ParquetSink(stage, f"{name}.quarantined.parquet")
         ids: list[str] = []
         results = []
-        offset = 0  # of the chunk in the transformed table
-        for chunk in read_chunks(stage, source):
+        for chunk in unique_chunks(stage, name):
             # Per chunk, "the table has min_rows" is "this chunk has what the others lack".
             params: dict[str, Any] = {"min_rows": max(0, min_rows - (total - len(chunk)))}
             if parent := DATASETS[name].parent:
                 params["known_decision_ids"] = valid_ids[parent]
             result = validator.validate(name, chunk, params)
-            quarantined = result.quarantined
+            quarantined = result.quarantined  # indexed by position in the chunk
             held.write(
                 quarantined.assign(
                     reasons=quarantined["reasons"].map(json.dumps).astype("string"),
-                    row_number=offset + quarantined.index.to_numpy(dtype="int64"),
+                    row_number=chunk.index.to_numpy(dtype="int64")[quarantined.index],
                 )
             )
-            offset += len(chunk)
             if name in parents:
                 ids += result.valid["decision_id"].astype(str).tolist()
             results.append(result.outcomes)
@@ -513,18 +536,44 @@ def validate(settings: Settings, run: RunRef) -> RunRef:
     return run
 
 
+def kept_chunks(
+    stage: Store, name: str, dropped: np.ndarray, columns: list[str] | None = None
+) -> Iterator[pd.DataFrame]:
+    """A staged table a chunk at a time without the rows numbered in ``dropped``, each chunk
+    indexed by its rows' numbers in the table. Steps set rows aside by number (duplicates,
+    quarantine) instead of writing the rest again."""
+    offset = 0
+    for chunk in read_chunks(stage, name, columns):
+        chunk.index = pd.RangeIndex(offset, offset + len(chunk))
+        offset += len(chunk)
+        mine = dropped[(dropped >= chunk.index.start) & (dropped < chunk.index.stop)]
+        yield chunk.drop(index=mine) if len(mine) else chunk
+
+
+def _row_numbers(stage: Store, *names: str) -> np.ndarray:
+    numbers = [read_staged(stage, n, ["row_number"])["row_number"] for n in names]
+    return np.sort(np.concatenate([n.to_numpy(dtype="int64") for n in numbers]))
+
+
+def _write_row_numbers(stage: Store, name: str, numbers: np.ndarray) -> None:
+    sink = ParquetSink(stage, name)
+    sink.write(pd.DataFrame({"row_number": numbers.astype("int64")}))
+    sink.close()
+
+
+def unique_chunks(stage: Store, name: str) -> Iterator[pd.DataFrame]:
+    """The transformed rows but the duplicates of earlier ones: what validation judges."""
+    repeated = _row_numbers(stage, f"{name}.duplicates.parquet")
+    return kept_chunks(stage, f"{name}.transformed.parquet", repeated)
+
+
 def valid_chunks(
     stage: Store, name: str, columns: list[str] | None = None
 ) -> Iterator[pd.DataFrame]:
-    """The rows validation let through, a chunk at a time: the transformed rows, but those it
-    quarantined (validation stages only those, with their row numbers: no second copy)."""
-    held = read_staged(stage, f"{name}.quarantined.parquet", ["row_number"])["row_number"]
-    held = held.to_numpy(dtype="int64")
-    offset = 0
-    for chunk in read_chunks(stage, f"{name}.transformed.parquet", columns):
-        mine = held[(held >= offset) & (held < offset + len(chunk))] - offset
-        offset += len(chunk)
-        yield chunk.drop(index=mine).reset_index(drop=True) if len(mine) else chunk
+    """The rows validation let through: the transformed rows but the duplicates and those it
+    quarantined."""
+    dropped = _row_numbers(stage, f"{name}.duplicates.parquet", f"{name}.quarantined.parquet")
+    return kept_chunks(stage, f"{name}.transformed.parquet", dropped, columns)
 
 
 def combine_outcomes(chunks: list[list]) -> list:
@@ -556,14 +605,19 @@ def lock_scopes(run: RunRef) -> list[str]:
 
 
 def load_dataset(
-    conn: Connection, run: RunRef, name: str, chunks: Iterable[pd.DataFrame]
+    conn: Connection,
+    run: RunRef,
+    name: str,
+    chunks: Iterable[pd.DataFrame],
+    keys_unique: bool = False,
 ) -> UpsertCounts:
-    """One dataset's valid rows into the mirror, streamed in chunks."""
+    """One dataset's valid rows into the mirror, streamed in chunks. ``keys_unique``: no key
+    repeats (the transform sets repeated keys aside), so the merge need not check."""
     constants = {"run_id": run.run_id, "first_run_id": run.run_id}
     with Stage(conn, DATASETS[name].table, constants) as staged:
         for chunk in chunks:
             staged.add(chunk.drop(columns=["row_key"]))
-        return staged.merge()
+        return staged.merge(keys_unique)
 
 
 def load(settings: Settings, run: RunRef) -> dict[str, Any]:
@@ -586,7 +640,8 @@ def load(settings: Settings, run: RunRef) -> dict[str, Any]:
         if conn.dialect.name == "postgresql":
             conn.exec_driver_sql("SET LOCAL work_mem = '256MB'")
         for name in KIND_DATASETS[run.kind]:
-            result = load_dataset(conn, run, name, valid_chunks(stage, name))
+            chunks = valid_chunks(stage, name)
+            result = load_dataset(conn, run, name, chunks, keys_unique=True)
             held = read_staged(stage, f"{name}.quarantined.parquet")
             held["reasons"] = held["reasons"].map(json.loads)
             held["raw"] = [

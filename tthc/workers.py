@@ -3,6 +3,7 @@ one process runs Python on one core at a time."""
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
@@ -21,6 +22,9 @@ def parallel_map(fn: Callable[[T], R], items: Sequence[T], workers: int) -> Iter
         yield from map(fn, items)  # (a daemon process may not start others)
         return
     workers = min(workers, len(items))
+    # Objects the workers inherit are left out of their garbage collection: its passes would
+    # write to every inherited page, and each worker would end up with a copy of this heap.
+    gc.freeze()
     pool = ProcessPoolExecutor(workers, mp_context=_context())
     try:
         pending = deque()
@@ -32,6 +36,7 @@ def parallel_map(fn: Callable[[T], R], items: Sequence[T], workers: int) -> Iter
             yield pending.popleft().result()
     finally:
         pool.shutdown(cancel_futures=True)
+        gc.unfreeze()
 
 
 def _context() -> multiprocessing.context.BaseContext:

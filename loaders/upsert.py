@@ -193,7 +193,10 @@ class Stage:
             return UpsertCounts()
         target, stage, conn = self.target, self.table.c, self.conn
         if conn.dialect.name == "postgresql":
-            conn.execute(text(f'ANALYZE "{self.table.name}"'))  # temp tables have no statistics
+            # Temporary tables have no statistics; the merge joins on the key and compares
+            # the hash, so only those columns are sampled.
+            columns = ", ".join(f'"{c}"' for c in [*self.key, "content_hash"])
+            conn.execute(text(f'ANALYZE "{self.table.name}" ({columns})'))
         has_duplicates = not keys_unique and self._has_duplicates()
         duplicates = self._drop_duplicates() if has_duplicates else 0
         same_key = and_(*[target.c[k] == stage[k] for k in self.key])

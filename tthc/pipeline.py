@@ -427,7 +427,7 @@ class _TransformGroup:
 def transform(settings: Settings, run: RunRef) -> RunRef:
     """Canonical tables, staged as Parquet; duplicates within a group of pages are removed and
     counted here, those across groups when the load stages them. Groups are transformed in
-    ``settings.transform_workers`` processes and staged in landing order. Each landed page is
+    ``settings.worker_processes`` processes and staged in landing order. Each landed page is
     parsed once, whatever number of tables it feeds."""
     stage = _stage(settings, run)
     landing = _landing(settings, run)
@@ -446,7 +446,7 @@ def transform(settings: Settings, run: RunRef) -> RunRef:
     for source, tables in by_source.items():
         work = _TransformGroup(landing.store.url, run, source, tuple(tables))
         groups = _page_groups(landing, source)
-        for results in parallel_map(work, groups, settings.transform_workers):
+        for results in parallel_map(work, groups, settings.worker_processes):
             for name, (unique, extracted, duplicates, keys) in results.items():
                 sinks[name].write(unique)
                 key_hashes[name].append(keys)

@@ -66,7 +66,8 @@ class Settings(BaseSettings):
     national_lookback_days: int = 7
 
     # Processes the transform step parses and normalizes landed pages in (1: the step's own).
-    transform_workers: int = 2
+    # Validation stays in one: Great Expectations gained nothing from two, and cost memory.
+    worker_processes: int = 2
 
     # Seconds a run waits for another run writing the same data (0 = fail at once, saying which).
     lock_wait_s: float = 0.0

@@ -81,6 +81,7 @@ class Landing:
         }
 
     def read(self, source: str, numbers: list[int]) -> list[LandedPage]:
+        """The source's pages numbered ``numbers``, parsed."""
         return [self._read(source, number) for number in numbers]
 
     def _read(self, source: str, number: int) -> LandedPage:

@@ -425,10 +425,11 @@ class _TransformGroup:
 
 
 def transform(settings: Settings, run: RunRef) -> RunRef:
-    """Canonical tables, staged as Parquet; duplicates within a group of pages are removed and
-    counted here, those across groups when the load stages them. Groups are transformed in
-    ``settings.worker_processes`` processes and staged in landing order. Each landed page is
-    parsed once, whatever number of tables it feeds."""
+    """Canonical tables, staged as Parquet. Groups of pages are transformed in
+    ``settings.worker_processes`` processes and staged in landing order; each landed page is
+    parsed once, whatever number of tables it feeds. A key repeated within a group is dropped
+    there, one repeated across groups is set aside by row number (``<table>.duplicates``):
+    both are counted as duplicates, and the first row of each key is the one kept."""
     stage = _stage(settings, run)
     landing = _landing(settings, run)
     transforms = _transforms(run)

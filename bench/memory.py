@@ -51,6 +51,7 @@ class PeakMemory:
         command = ["-m", "bench.memory", str(os.getpid()), str(self._file), str(interval_s)]
         self._sampler = subprocess.Popen([sys.executable, *command])
         self._started = time.time()
+        self._samples_since(self._started)  # the sampler is running before any phase starts
 
     def start(self) -> None:
         gc.collect()
@@ -60,14 +61,28 @@ class PeakMemory:
         self._started = time.time()
 
     def stop(self, phase: str) -> None:
-        time.sleep(0.2)  # a sample after the phase's end
-        started, ended = self._started, time.time()
-        peak = 0
-        for line in self._file.read_text().splitlines():
-            at, size = line.split()
-            if started <= float(at) <= ended:
-                peak = max(peak, int(size))
+        """The phase's peak: its samples and the first one after its end, which a phase
+        shorter than the interval would otherwise go without."""
+        ended = time.time()
+        samples = self._samples_since(self._started)
+        after = min(at for at, _ in samples if at >= ended)
+        peak = max(size for at, size in samples if at <= after)
         self.by_phase[phase] = round(peak / 2**20)
+
+    def _samples_since(self, started: float, wait_s: float = 30.0) -> list[tuple[float, int]]:
+        """The samples taken from ``started``, once one has been taken after now."""
+        now, deadline = time.time(), time.time() + wait_s
+        while True:
+            samples = [
+                (float(at), int(size))
+                for at, size in (line.split() for line in self._file.read_text().splitlines())
+                if float(at) >= started
+            ]
+            if any(at >= now for at, _ in samples):
+                return samples
+            if time.time() > deadline or self._sampler.poll() is not None:
+                raise RuntimeError("the memory sampler stopped sampling")
+            time.sleep(0.05)
 
     @property
     def peak(self) -> int:

@@ -19,4 +19,5 @@ def test_bench_prints_its_figures_as_the_last_line(
     for key in ("copy_rows_per_s", "to_sql_rows_per_s", "load_rows_per_s", "end_to_end_rows_per_s"):
         assert figures[key] > 0, key
     assert figures["peak_rss_mb"] > 0
+    assert all(mb > 0 for mb in figures["peak_rss_mb_by_phase"].values())  # short phases too
     assert set(figures["whole_pipeline_step_seconds"]) == {"transform", "validate", "load"}

@@ -53,6 +53,10 @@ def finish_run(engine: Engine, run_id: str, summary: dict) -> None:
         )
 
 
+def running_runs(conn: Connection) -> list[str]:
+    return list(conn.scalars(select(run_ledger.c.run_id).where(run_ledger.c.status == "running")))
+
+
 def record_quarantine(conn: Connection, run_id: str, dataset: str, rows: pd.DataFrame) -> None:
     """Hold rows back with their reasons; a row quarantined again is refreshed, not repeated."""
     if rows.empty:
@@ -112,6 +116,12 @@ def release_quarantine(
 
 
 def record_validation(conn: Connection, run_id: str, suite: str, outcomes: list) -> None:
+    """The run's outcomes for the suite, replacing those of an earlier try of its validation."""
+    conn.execute(
+        delete(validation_results).where(
+            validation_results.c.run_id == run_id, validation_results.c.suite == suite
+        )
+    )
     if outcomes:
         conn.execute(
             insert(validation_results),

@@ -135,3 +135,54 @@ def test_a_chunk_the_database_refuses_fails_the_unit_of_work(pg_url):
     with engine.connect() as conn:
         assert conn.execute(select(national_fields)).all() == []
     engine.dispose()
+
+
+def test_a_kept_stage_is_merged_by_a_later_step_without_the_rows_it_discards(mirror_url):
+    """Validation stages rows in one transaction and the load merges them in another (another
+    process, in Airflow): counts stay exact, discarded rows are not loaded, and the staging
+    table is dropped with the merge's commit."""
+    import numpy as np
+    from sqlalchemy import inspect
+
+    from loaders.upsert import Stage
+
+    engine = make_engine(mirror_url)
+    upgrade(engine)
+    constants = {"run_id": "r1", "first_run_id": "r1"}
+    rows = fields({"1": "Hộ tịch", "2": "Chứng thực", "3": "Đất đai"}, "r1")
+    with engine.begin() as conn, Stage(conn, national_fields, constants, "kept_fields") as stage:
+        stage.add(rows.iloc[:2].drop(columns=["run_id", "first_run_id"]), np.array([10, 11]))
+        stage.add(rows.iloc[2:].drop(columns=["run_id", "first_run_id"]), np.array([12]))
+    assert inspect(engine).has_table("kept_fields")
+    with engine.begin() as conn:
+        with Stage.resume(conn, national_fields, "kept_fields", 3, constants) as stage:
+            stage.discard(np.array([11]))  # a row a later check held back
+            counts = stage.merge()
+    assert (counts.inserted, counts.updated, counts.unchanged) == (2, 0, 0)
+    with engine.connect() as conn:
+        loaded = conn.execute(select(national_fields.c.field_id, national_fields.c.run_id))
+        assert dict(loaded.all()) == {"1": "r1", "3": "r1"}
+    assert not inspect(engine).has_table("kept_fields")
+    engine.dispose()
+
+
+def test_a_kept_stage_that_lost_rows_is_refused(mirror_url):
+    """An UNLOGGED table is emptied by a server crash; a merge of it would load nothing and
+    call every row unchanged. The row count the staging step recorded catches it."""
+    import pytest
+
+    from loaders.upsert import Stage, StagingLost
+
+    engine = make_engine(mirror_url)
+    upgrade(engine)
+    with engine.begin() as conn, Stage(conn, national_fields, None, "kept_fields") as stage:
+        stage.add(fields({"1": "Hộ tịch", "2": "Chứng thực"}, "r1"))
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DELETE FROM kept_fields")  # as a crash recovery would leave it
+    with pytest.raises(StagingLost, match="holds 0 rows, not the 2 staged"), engine.begin() as conn:
+        Stage.resume(conn, national_fields, "kept_fields", 2)
+    with pytest.raises(StagingLost, match="holds no rows"), engine.begin() as conn:
+        Stage.resume(conn, national_fields, "no_such_stage", 2)
+    with engine.connect() as conn:
+        assert conn.execute(select(national_fields)).all() == []
+    engine.dispose()

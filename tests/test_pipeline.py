@@ -4,10 +4,11 @@ import json
 import shutil
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import MetaData, Table, delete, func, inspect, select
 
 from loaders.db import make_engine, upgrade
 from loaders.schema import province_items, quarantine, run_ledger
+from loaders.upsert import StagingLost
 from reconcile.quarterly import quarterly_report
 from simulator.server import FaultRule, Faults, SimulatorServer
 from tests.conftest import DATASET, SEED_FIGURES, assert_rows_accounted_for, make_settings
@@ -144,6 +145,48 @@ def test_a_row_fixed_at_the_source_leaves_quarantine(tmp_path, mirror_url, engin
             .where(quarantine.c.released_run_id.is_(None), quarantine.c.dataset == "province_items")
         )
     assert released == result["run_id"] and still_held == 6
+
+
+def _staging_tables(engine) -> list[str]:
+    return sorted(
+        n for n in inspect(engine).get_table_names() if n.startswith(pipeline.STAGING_PREFIX)
+    )
+
+
+def test_staged_rows_wait_in_the_mirror_between_validate_and_load(
+    tmp_path, simulator, engine, mirror_url
+):
+    """Validation stages the rows it judges in the mirror's database; the load merges them and
+    drops the tables. A table emptied in between (a server restart empties UNLOGGED tables)
+    fails the load, which loads nothing; validating again recovers. A run that ends without
+    loading leaves no staging tables either."""
+    settings = make_settings(tmp_path, simulator.url, mirror_url)
+    run = pipeline.new_run("publications", province="06")
+    pipeline.begin(settings, run)
+    for step in (pipeline.extract, pipeline.transform, pipeline.validate):
+        run = step(settings, run)
+    names = pipeline.KIND_DATASETS["publications"]
+    assert _staging_tables(engine) == sorted(pipeline.staging_table(run.run_id, n) for n in names)
+    emptied = Table(pipeline.staging_table(run.run_id, "province_items"), MetaData())
+    with engine.begin() as conn:
+        conn.execute(delete(emptied))
+    with pytest.raises(StagingLost, match="holds 0 rows"):
+        pipeline.load(settings, run)
+    with engine.connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(province_items)) == 0
+    run = pipeline.validate(settings, run)
+    result = pipeline.finish(settings, run, pipeline.summary(run, pipeline.load(settings, run)))
+    assert_rows_accounted_for(result)
+    assert result["datasets"]["province_items"]["inserted"] > 0
+    assert _staging_tables(engine) == []
+
+    unloaded = pipeline.new_run("publications", province="06")
+    pipeline.begin(settings, unloaded)
+    for step in (pipeline.extract, pipeline.transform, pipeline.validate):
+        unloaded = step(settings, unloaded)
+    assert len(_staging_tables(engine)) == len(names)
+    pipeline.finish(settings, unloaded, pipeline.summary(unloaded, None, "stopped by hand"))
+    assert _staging_tables(engine) == []
 
 
 def test_cli_prints_the_run_summary_contract(simulator, env_settings, capsys):

@@ -2,16 +2,20 @@
 
 Steps pass a small JSON-able ``RunRef`` (paths and ids), never data: raw pages land under
 ``<landing_dir>/<run_id>/`` and each step's tables are Parquet under ``<staging_dir>/<run_id>/``,
-local folders or object-store URLs (``tthc.storage``).
+local folders or object-store URLs (``tthc.storage``). Validation also stages the rows in the
+mirror's database (``staging_table``, tables of their own), for the load to merge.
 The load of a run is one transaction: a crash leaves the mirror as it was before the run.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
+import threading
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -20,7 +24,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
-from sqlalchemy import Connection, Table, select
+from sqlalchemy import Engine, MetaData, Table, inspect, select
 
 from extractors.annex import ANNEX_SOURCE, extract_annexes
 from extractors.http import HttpClient
@@ -36,7 +40,7 @@ from extractors.province_feed import extract_dossier_stats, extract_province_fee
 from loaders import ledger, schema
 from loaders.db import make_engine
 from loaders.locks import run_lock
-from loaders.upsert import Stage, UpsertCounts, write_rows
+from loaders.upsert import Stage, write_rows
 from transforms import annex, dossier_stats, national, publications
 from transforms.frames import split_duplicates, with_content_hash
 from tthc.settings import Settings
@@ -46,6 +50,7 @@ from tthc.workers import parallel_map
 log = logging.getLogger(__name__)
 CHUNK_ROWS = 100_000  # staged rows in memory at a time, in the steps after transform
 CHUNK_BYTES = 8 * 2**20  # landed JSON a transform worker parses at a time: ~30,000 feed rows
+COPY_ROWS = 25_000  # rows staged per COPY: their CSV is held in memory while it is sent
 TRACKING = {"content_hash", "source_ref", "first_run_id", "run_id"}
 COUNT_KEYS = ("extracted", "inserted", "updated", "unchanged", "quarantined", "duplicates")
 
@@ -369,12 +374,7 @@ def read_chunks(
     store: Store, name: str, columns: list[str] | None = None
 ) -> Iterator[pd.DataFrame]:
     """A staged Parquet object, ``CHUNK_ROWS`` rows at a time, with nullable dtypes kept."""
-    with store.open(name) as f:
-        source = pq.ParquetFile(f)
-        if source.metadata.num_rows == 0:  # still one (empty) chunk, with the columns
-            yield source.read(columns=columns).to_pandas(types_mapper=_NULLABLE.get)
-        for batch in source.iter_batches(batch_size=CHUNK_ROWS, columns=columns):
-            yield batch.to_pandas(types_mapper=_NULLABLE.get)
+    return kept_chunks(store, name, np.array([], dtype="int64"), columns)
 
 
 def read_staged(store: Store, name: str, columns: list[str] | None = None) -> pd.DataFrame:
@@ -484,17 +484,46 @@ def _repeated_rows(stage: Store, name: str, key_hashes: list[np.ndarray]) -> np.
 # --- validate ------------------------------------------------------------------------------------
 def validate(settings: Settings, run: RunRef) -> RunRef:
     """Split each table into rows to load and rows to quarantine, by the suites' severities,
-    a chunk at a time; whole-table checks still judge the whole table."""
-    from expectations.validate import ValidationStopped, Validator  # seconds to import
-
+    a chunk at a time; whole-table checks still judge the whole table. Meanwhile a thread
+    stages the rows judged in the mirror's database for the load (``staging_table``): the
+    server parses them while Great Expectations is imported and checks them."""
     stage = _stage(settings, run)
+    engine = make_engine(settings.mirror_url)
+    stop_staging = threading.Event()
+    staging = ThreadPoolExecutor(1, thread_name_prefix="staging")
+    staged = staging.submit(_stage_unique_rows, engine, run, stage, stop_staging)
+    try:
+        outcomes = _judge(settings, run, stage, engine)
+        stage.write_json("validate.json", {"staged": staged.result()})
+    finally:
+        stop_staging.set()  # if judging failed; staging is done otherwise
+        staging.shutdown()
+    # The history is kept whatever the load does next, so auditors see why a run stopped.
+    with engine.begin() as conn:
+        for name, (results, _) in outcomes.items():
+            ledger.record_validation(conn, run.run_id, name, results)
+    _return_memory()
+    if stopped := [why for _, whys in outcomes.values() for why in whys]:
+        from expectations.validate import ValidationStopped
+
+        raise ValidationStopped("; ".join(stopped) + "; nothing was loaded")
+    return run
+
+
+def _judge(
+    settings: Settings, run: RunRef, stage: Store, engine: Engine
+) -> dict[str, tuple[list, list[str]]]:
+    """Each dataset's rows through its suite: the held rows, by row number, to
+    ``<table>.quarantined``; per dataset, the outcomes and why the load must stop, if it must."""
+    from expectations.validate import Validator  # seconds to import
+
     counts = stage.read_json("transform.json")
     validator = Validator(settings.data_docs_dir)
-    with make_engine(settings.mirror_url).connect() as conn:
+    with engine.connect() as conn:
         previous = ledger.last_extracted(conn, run.kind, run.scope)
     parents = {d.parent for d in DATASETS.values() if d.parent}
     valid_ids: dict[str, list[str]] = {}
-    outcomes, stopped = {}, []
+    outcomes = {}
     for name in KIND_DATASETS[run.kind]:
         total = staged_rows(stage, f"{name}.transformed.parquet")
         total -= staged_rows(stage, f"{name}.duplicates.parquet")
@@ -504,7 +533,7 @@ def validate(settings: Settings, run: RunRef) -> RunRef:
         min_rows += counts[name].get("from_files", 0)
         held = ParquetSink(stage, f"{name}.quarantined.parquet")
         ids: list[str] = []
-        results = []
+        results, stopped = [], []
         for chunk in unique_chunks(stage, name):
             # Per chunk, "the table has min_rows" is "this chunk has what the others lack".
             params: dict[str, Any] = {"min_rows": max(0, min_rows - (total - len(chunk)))}
@@ -525,30 +554,65 @@ def validate(settings: Settings, run: RunRef) -> RunRef:
                 stopped.append(result.stopped)
         valid_ids[name] = ids
         held.close()
-        outcomes[name] = combine_outcomes(results)
+        outcomes[name] = (combine_outcomes(results), stopped)
     validator.build_docs()
-    # The history is kept whatever the load does next, so auditors see why a run stopped.
-    with make_engine(settings.mirror_url).begin() as conn:
-        for name, results in outcomes.items():
-            ledger.record_validation(conn, run.run_id, name, results)
-    _return_memory()
-    if stopped:
-        raise ValidationStopped("; ".join(stopped) + "; nothing was loaded")
-    return run
+    return outcomes
+
+
+def _stage_unique_rows(
+    engine: Engine, run: RunRef, stage: Store, stop: threading.Event
+) -> dict[str, int]:
+    """Each dataset's rows but the duplicates into its staging table, numbered by their row
+    in the transformed table (so the load can take out those validation holds); returns how
+    many rows each table got."""
+    staged = {}
+    for name in KIND_DATASETS[run.kind]:
+        target = DATASETS[name].table
+        with (
+            engine.begin() as conn,
+            Stage(conn, target, _constants(run), staging_table(run.run_id, name)) as rows,
+        ):
+            for batch, numbers in unique_batches(stage, name):
+                if stop.is_set():
+                    raise RuntimeError("staging stopped: validation failed")
+                rows.add(batch, numbers)
+        staged[name] = rows.rows
+    return staged
+
+
+def kept_batches(
+    stage: Store,
+    name: str,
+    dropped: np.ndarray,
+    columns: list[str] | None = None,
+    rows: int = CHUNK_ROWS,
+) -> Iterator[tuple[pa.Table, np.ndarray]]:
+    """A staged table ``rows`` rows at a time without the rows numbered in ``dropped``
+    (sorted), with the numbers of the rows kept. Steps set rows aside by number (duplicates,
+    quarantine) instead of writing the rest again."""
+    with stage.open(name) as f:
+        source = pq.ParquetFile(f)
+        if source.metadata.num_rows == 0:  # still one (empty) batch, with the columns
+            yield source.read(columns=columns), np.array([], dtype="int64")
+            return
+        offset = 0
+        for batch in source.iter_batches(batch_size=rows, columns=columns):
+            numbers = np.arange(offset, offset + batch.num_rows)
+            offset += batch.num_rows
+            table = pa.Table.from_batches([batch])
+            mine = dropped[(dropped >= numbers[0]) & (dropped <= numbers[-1])]
+            if len(mine):
+                kept = ~np.isin(numbers, mine)
+                table, numbers = table.filter(kept), numbers[kept]
+            yield table, numbers
 
 
 def kept_chunks(
     stage: Store, name: str, dropped: np.ndarray, columns: list[str] | None = None
 ) -> Iterator[pd.DataFrame]:
-    """A staged table a chunk at a time without the rows numbered in ``dropped``, each chunk
-    indexed by its rows' numbers in the table. Steps set rows aside by number (duplicates,
-    quarantine) instead of writing the rest again."""
-    offset = 0
-    for chunk in read_chunks(stage, name, columns):
-        chunk.index = pd.RangeIndex(offset, offset + len(chunk))
-        offset += len(chunk)
-        mine = dropped[(dropped >= chunk.index.start) & (dropped < chunk.index.stop)]
-        yield chunk.drop(index=mine) if len(mine) else chunk
+    """``kept_batches`` as frames, each indexed by its rows' numbers in the table."""
+    for table, numbers in kept_batches(stage, name, dropped, columns):
+        yield table.to_pandas(types_mapper=_NULLABLE.get).set_axis(pd.Index(numbers))
 
 
 def _row_numbers(stage: Store, *names: str) -> np.ndarray:
@@ -566,6 +630,13 @@ def unique_chunks(stage: Store, name: str) -> Iterator[pd.DataFrame]:
     """The transformed rows but the duplicates of earlier ones: what validation judges."""
     repeated = _row_numbers(stage, f"{name}.duplicates.parquet")
     return kept_chunks(stage, f"{name}.transformed.parquet", repeated)
+
+
+def unique_batches(stage: Store, name: str) -> Iterator[tuple[pa.Table, np.ndarray]]:
+    """``unique_chunks`` as Arrow tables of ``COPY_ROWS``, with the rows' numbers: what
+    validation stages."""
+    repeated = _row_numbers(stage, f"{name}.duplicates.parquet")
+    return kept_batches(stage, f"{name}.transformed.parquet", repeated, rows=COPY_ROWS)
 
 
 def valid_chunks(
@@ -605,27 +676,42 @@ def lock_scopes(run: RunRef) -> list[str]:
     return ["national"]
 
 
-def load_dataset(
-    conn: Connection,
-    run: RunRef,
-    name: str,
-    chunks: Iterable[pd.DataFrame],
-    keys_unique: bool = False,
-) -> UpsertCounts:
-    """One dataset's valid rows into the mirror, streamed in chunks. ``keys_unique``: no key
-    repeats (the transform sets repeated keys aside), so the merge need not check."""
-    constants = {"run_id": run.run_id, "first_run_id": run.run_id}
-    with Stage(conn, DATASETS[name].table, constants) as staged:
-        for chunk in chunks:
-            staged.add(chunk.drop(columns=["row_key"]))
-        return staged.merge(keys_unique)
+def _constants(run: RunRef) -> dict[str, str]:
+    """What every row a run loads shares: the merge writes them, the stages leave them out."""
+    return {"run_id": run.run_id, "first_run_id": run.run_id}
+
+
+STAGING_PREFIX = "tthc_stage_"
+
+
+def staging_table(run_id: str, name: str) -> str:
+    """The table of the mirror's database where validation stages a dataset's rows for the
+    load to merge (less those it held); dropped by the load, or when the run finishes."""
+    return f"{STAGING_PREFIX}{hashlib.sha1(run_id.encode()).hexdigest()[:10]}_{name}"
+
+
+def drop_staging(engine: Engine) -> list[str]:
+    """Drop the staging tables of runs that are not running (loaded, failed, or validated and
+    never loaded); return their names."""
+    with engine.begin() as conn:
+        running = ledger.running_runs(conn)
+        keep = {staging_table(r, name) for r in running for name in DATASETS}
+        names = [
+            n
+            for n in inspect(conn).get_table_names()
+            if n.startswith(STAGING_PREFIX) and n not in keep
+        ]
+        for name in names:
+            Table(name, MetaData()).drop(conn, checkfirst=True)
+    return names
 
 
 def load(settings: Settings, run: RunRef) -> dict[str, Any]:
-    """Upsert the valid rows and record quarantine, in one transaction, holding the run's
-    lock."""
+    """Merge the rows validation staged and record quarantine, in one transaction, holding
+    the run's lock."""
     stage = _stage(settings, run)
     counts = stage.read_json("transform.json")
+    staged = stage.read_json("validate.json")["staged"]
     landing = _landing(settings, run)
     engine = make_engine(settings.mirror_url)
     with (
@@ -641,8 +727,11 @@ def load(settings: Settings, run: RunRef) -> dict[str, Any]:
         if conn.dialect.name == "postgresql":
             conn.exec_driver_sql("SET LOCAL work_mem = '256MB'")
         for name in KIND_DATASETS[run.kind]:
-            chunks = valid_chunks(stage, name)
-            result = load_dataset(conn, run, name, chunks, keys_unique=True)
+            table, staged_as = DATASETS[name].table, staging_table(run.run_id, name)
+            with Stage.resume(conn, table, staged_as, staged[name], _constants(run)) as rows:
+                rows.discard(_row_numbers(stage, f"{name}.quarantined.parquet"))
+                # The transform set repeated keys aside, so the merge need not look for them.
+                result = rows.merge(keys_unique=True)
             held = read_staged(stage, f"{name}.quarantined.parquet")
             held["reasons"] = held["reasons"].map(json.loads)
             held["raw"] = [
@@ -722,6 +811,7 @@ def finish(settings: Settings, run: RunRef, result: dict[str, Any]) -> dict[str,
 
     engine = make_engine(settings.mirror_url)
     ledger.finish_run(engine, run.run_id, result)
+    drop_staging(engine)  # this run's, if its load did not (it failed), and strays
     if run.kind in KIND_DATASETS:
         with engine.connect() as conn:
             page = write_validation_page(conn, settings, run.run_id)

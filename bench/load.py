@@ -41,6 +41,9 @@ Staged = tuple[Store, str]  # a staged Parquet object: its store and name
 
 DECISIONS_PER_PAGE = 50
 ITEMS_PER_DECISION = 20
+# Rows the baselines take at a time: the size of the pipeline's COPY batches. They build Python
+# objects for every value, and chunks of 100,000 took them past a gibibyte.
+BASELINE_ROWS = pipeline.COPY_ROWS
 
 
 def write_landing(landing: Landing, rows: int) -> None:
@@ -146,7 +149,7 @@ def bench_copy(engine: Engine, staged: Staged) -> float:
     with engine.begin() as conn:
         cursor = conn.connection.driver_connection.cursor()
         names = ", ".join(f'"{c}"' for c in columns)
-        for chunk in pipeline.read_chunks(*staged):
+        for chunk in pipeline.read_chunks(*staged, rows=BASELINE_ROWS):
             rows = to_records(chunk.assign(run_id="bench", first_run_id="bench"), columns)
             started = time.perf_counter()
             with cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
@@ -161,7 +164,7 @@ def bench_to_sql(engine: Engine, staged: Staged) -> float:
     columns = [c.name for c in table.columns]
     elapsed = 0.0
     with engine.begin() as conn:
-        for chunk in pipeline.read_chunks(*staged):
+        for chunk in pipeline.read_chunks(*staged, rows=BASELINE_ROWS):
             frame = chunk.assign(run_id="bench", first_run_id="bench")[columns]
             started = time.perf_counter()
             frame.to_sql(table.name, conn, if_exists="append", index=False)

@@ -49,7 +49,7 @@ from tthc.workers import parallel_map
 
 log = logging.getLogger(__name__)
 CHUNK_ROWS = 100_000  # staged rows in memory at a time, in the steps after transform
-CHUNK_BYTES = 8 * 2**20  # landed JSON a transform worker parses at a time: ~30,000 feed rows
+CHUNK_BYTES = 6 * 2**20  # landed JSON a transform worker parses at a time: ~22,000 feed rows
 COPY_ROWS = 25_000  # rows staged per COPY: their CSV is held in memory while it is sent
 TRACKING = {"content_hash", "source_ref", "first_run_id", "run_id"}
 COUNT_KEYS = ("extracted", "inserted", "updated", "unchanged", "quarantined", "duplicates")
@@ -371,10 +371,10 @@ _NULLABLE = {
 
 
 def read_chunks(
-    store: Store, name: str, columns: list[str] | None = None
+    store: Store, name: str, columns: list[str] | None = None, rows: int = CHUNK_ROWS
 ) -> Iterator[pd.DataFrame]:
-    """A staged Parquet object, ``CHUNK_ROWS`` rows at a time, with nullable dtypes kept."""
-    return kept_chunks(store, name, np.array([], dtype="int64"), columns)
+    """A staged Parquet object, ``rows`` rows at a time, with nullable dtypes kept."""
+    return kept_chunks(store, name, np.array([], dtype="int64"), columns, rows)
 
 
 def read_staged(store: Store, name: str, columns: list[str] | None = None) -> pd.DataFrame:
@@ -490,14 +490,14 @@ def validate(settings: Settings, run: RunRef) -> RunRef:
     stage = _stage(settings, run)
     engine = make_engine(settings.mirror_url)
     stop_staging = threading.Event()
-    staging = ThreadPoolExecutor(1, thread_name_prefix="staging")
-    staged = staging.submit(_stage_unique_rows, engine, run, stage, stop_staging)
-    try:
-        outcomes = _judge(settings, run, stage, engine)
+    with ThreadPoolExecutor(1, thread_name_prefix="staging") as staging:
+        staged = staging.submit(_stage_unique_rows, engine, run, stage, stop_staging)
+        try:
+            outcomes = _judge(settings, run, stage, engine)
+        except BaseException:
+            stop_staging.set()  # nothing will be loaded: no need to stage the rest
+            raise
         stage.write_json("validate.json", {"staged": staged.result()})
-    finally:
-        stop_staging.set()  # if judging failed; staging is done otherwise
-        staging.shutdown()
     # The history is kept whatever the load does next, so auditors see why a run stopped.
     with engine.begin() as conn:
         for name, (results, _) in outcomes.items():
@@ -608,10 +608,14 @@ def kept_batches(
 
 
 def kept_chunks(
-    stage: Store, name: str, dropped: np.ndarray, columns: list[str] | None = None
+    stage: Store,
+    name: str,
+    dropped: np.ndarray,
+    columns: list[str] | None = None,
+    rows: int = CHUNK_ROWS,
 ) -> Iterator[pd.DataFrame]:
     """``kept_batches`` as frames, each indexed by its rows' numbers in the table."""
-    for table, numbers in kept_batches(stage, name, dropped, columns):
+    for table, numbers in kept_batches(stage, name, dropped, columns, rows):
         yield table.to_pandas(types_mapper=_NULLABLE.get).set_axis(pd.Index(numbers))
 
 

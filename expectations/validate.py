@@ -69,6 +69,19 @@ def load_suite_json(name: str) -> dict[str, Any]:
     return json.loads((SUITES_DIR / f"{name}.json").read_text(encoding="utf-8"))
 
 
+def suite_columns(name: str) -> list[str]:
+    """The data columns the suite reads (its expectations' and their detail columns), without
+    the flags validation adds; validating them alone reads less."""
+    columns: set[str] = set()
+    for spec in load_suite_json(name)["expectations"]:
+        kwargs, meta = spec["kwargs"], spec.get("meta") or {}
+        columns.update(kwargs[k] for k in ("column", "column_A", "column_B") if k in kwargs)
+        columns.update(kwargs.get("column_list", []))
+        if meta.get("detail_column"):
+            columns.add(meta["detail_column"])
+    return sorted(columns - set(FLAGS))
+
+
 def _outcome(
     spec: dict[str, Any], success: bool, unexpected: int, elements: int
 ) -> ExpectationOutcome:

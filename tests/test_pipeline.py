@@ -213,9 +213,11 @@ def test_tiny_chunks_give_the_same_mirror_and_counts(tmp_path, simulator, monkey
 
     whole, tiny = (f"sqlite:///{tmp_path / name}.sqlite" for name in ("whole", "tiny"))
     results = {}
-    sizes = ((whole, pipeline.CHUNK_ROWS, pipeline.CHUNK_BYTES), (tiny, 7, 1))  # 1: a page a group
+    sizes = ((whole, None, pipeline.CHUNK_BYTES), (tiny, 7, 1))  # 1: a page a group
     for url, rows, page_bytes in sizes:
-        monkeypatch.setattr(pipeline, "CHUNK_ROWS", rows)
+        if rows:  # chunks of rows: read, validated and staged
+            for setting in ("CHUNK_ROWS", "VALIDATE_ROWS", "COPY_ROWS"):
+                monkeypatch.setattr(pipeline, setting, rows)
         monkeypatch.setattr(pipeline, "CHUNK_BYTES", page_bytes)
         upgrade(make_engine(url))
         results[url] = sync_all(make_settings(tmp_path / str(rows), simulator.url, url))

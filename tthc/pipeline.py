@@ -49,6 +49,9 @@ from tthc.workers import parallel_map
 
 log = logging.getLogger(__name__)
 CHUNK_ROWS = 100_000  # staged rows in memory at a time, in the steps after transform
+# Rows per Great Expectations call: each costs ~0.1 s whatever its size, so they are many; only
+# the columns the suite reads are in memory.
+VALIDATE_ROWS = 250_000
 CHUNK_BYTES = 6 * 2**20  # landed JSON a transform worker parses at a time: ~22,000 feed rows
 COPY_ROWS = 25_000  # rows staged per COPY: their CSV is held in memory while it is sent
 TRACKING = {"content_hash", "source_ref", "first_run_id", "run_id"}
@@ -371,9 +374,10 @@ _NULLABLE = {
 
 
 def read_chunks(
-    store: Store, name: str, columns: list[str] | None = None, rows: int = CHUNK_ROWS
+    store: Store, name: str, columns: list[str] | None = None, rows: int | None = None
 ) -> Iterator[pd.DataFrame]:
-    """A staged Parquet object, ``rows`` rows at a time, with nullable dtypes kept."""
+    """A staged Parquet object, ``rows`` (``CHUNK_ROWS``) rows at a time, with nullable dtypes
+    kept."""
     return kept_chunks(store, name, np.array([], dtype="int64"), columns, rows)
 
 
@@ -515,7 +519,7 @@ def _judge(
 ) -> dict[str, tuple[list, list[str]]]:
     """Each dataset's rows through its suite: the held rows, by row number, to
     ``<table>.quarantined``; per dataset, the outcomes and why the load must stop, if it must."""
-    from expectations.validate import Validator  # seconds to import
+    from expectations.validate import Validator, suite_columns  # seconds to import
 
     counts = stage.read_json("transform.json")
     validator = Validator(settings.data_docs_dir)
@@ -534,7 +538,13 @@ def _judge(
         held = ParquetSink(stage, f"{name}.quarantined.parquet")
         ids: list[str] = []
         results, stopped = [], []
-        for chunk in unique_chunks(stage, name):
+        # What the suite reads, what quarantine records, and the decisions children point at.
+        columns = {*suite_columns(name), "row_key", "source_ref"}
+        if DATASETS[name].parent or name in parents:
+            columns.add("decision_id")
+        read = [c.name for c in DATASETS[name].table.columns if c.name in columns]
+        read += sorted(columns - set(read))  # columns of the transform's own (row_key, …)
+        for chunk in unique_chunks(stage, name, read, VALIDATE_ROWS):
             # Per chunk, "the table has min_rows" is "this chunk has what the others lack".
             params: dict[str, Any] = {"min_rows": max(0, min_rows - (total - len(chunk)))}
             if parent := DATASETS[name].parent:
@@ -585,18 +595,18 @@ def kept_batches(
     name: str,
     dropped: np.ndarray,
     columns: list[str] | None = None,
-    rows: int = CHUNK_ROWS,
+    rows: int | None = None,
 ) -> Iterator[tuple[pa.Table, np.ndarray]]:
-    """A staged table ``rows`` rows at a time without the rows numbered in ``dropped``
-    (sorted), with the numbers of the rows kept. Steps set rows aside by number (duplicates,
-    quarantine) instead of writing the rest again."""
+    """A staged table ``rows`` (``CHUNK_ROWS``) rows at a time without the rows numbered in
+    ``dropped`` (sorted), with the numbers of the rows kept. Steps set rows aside by number
+    (duplicates, quarantine) instead of writing the rest again."""
     with stage.open(name) as f:
         source = pq.ParquetFile(f)
         if source.metadata.num_rows == 0:  # still one (empty) batch, with the columns
             yield source.read(columns=columns), np.array([], dtype="int64")
             return
         offset = 0
-        for batch in source.iter_batches(batch_size=rows, columns=columns):
+        for batch in source.iter_batches(batch_size=rows or CHUNK_ROWS, columns=columns):
             numbers = np.arange(offset, offset + batch.num_rows)
             offset += batch.num_rows
             table = pa.Table.from_batches([batch])
@@ -612,7 +622,7 @@ def kept_chunks(
     name: str,
     dropped: np.ndarray,
     columns: list[str] | None = None,
-    rows: int = CHUNK_ROWS,
+    rows: int | None = None,
 ) -> Iterator[pd.DataFrame]:
     """``kept_batches`` as frames, each indexed by its rows' numbers in the table."""
     for table, numbers in kept_batches(stage, name, dropped, columns, rows):
@@ -630,10 +640,12 @@ def _write_row_numbers(stage: Store, name: str, numbers: np.ndarray) -> None:
     sink.close()
 
 
-def unique_chunks(stage: Store, name: str) -> Iterator[pd.DataFrame]:
+def unique_chunks(
+    stage: Store, name: str, columns: list[str] | None = None, rows: int | None = None
+) -> Iterator[pd.DataFrame]:
     """The transformed rows but the duplicates of earlier ones: what validation judges."""
     repeated = _row_numbers(stage, f"{name}.duplicates.parquet")
-    return kept_chunks(stage, f"{name}.transformed.parquet", repeated)
+    return kept_chunks(stage, f"{name}.transformed.parquet", repeated, columns, rows)
 
 
 def unique_batches(stage: Store, name: str) -> Iterator[tuple[pa.Table, np.ndarray]]:

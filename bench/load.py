@@ -174,8 +174,8 @@ def bench_to_sql(engine: Engine, staged: Staged) -> float:
 
 def bench_load(engine: Engine, staged: Staged) -> tuple[float, Any]:
     """The loader's work on the transformed rows, in one go: read them, stage them by
-    ``COPY``, merge them. The pipeline does the same in two steps (validation stages each
-    chunk it lets through, the load merges)."""
+    ``COPY``, merge them. The pipeline does the same in two steps (validation stages the rows
+    as it judges them; the load takes out those it held, and merges)."""
     constants = {"run_id": "bench-load", "first_run_id": "bench-load"}
     started = time.perf_counter()
     with engine.begin() as conn, Stage(conn, province_items, constants) as stage:

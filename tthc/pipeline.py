@@ -480,7 +480,7 @@ def _repeated_rows(stage: Store, name: str, key_hashes: list[np.ndarray]) -> np.
     if not len(suspects):
         return suspects
     key = [c.name for c in DATASETS[name].table.primary_key.columns]
-    rows = kept_chunks(stage, f"{name}.transformed.parquet", np.array([], dtype="int64"), key)
+    rows = read_chunks(stage, f"{name}.transformed.parquet", key)
     keys = pd.concat(chunk[chunk.index.isin(suspects)] for chunk in rows)
     return keys.index[keys.duplicated(keep="first")].to_numpy(dtype="int64")
 
@@ -766,7 +766,8 @@ def load(settings: Settings, run: RunRef) -> dict[str, Any]:
             )
             _check_balance(name, counts[name])
             if name == "national_decisions":
-                _advance_watermarks(conn, run, pd.concat(valid_chunks(stage, name)))
+                dated = valid_chunks(stage, name, ["agency_id", "publishing_date"])
+                _advance_watermarks(conn, run, pd.concat(dated))
         for page in landing.pages(ANNEX_SOURCE):
             ledger.record_annex_file(
                 conn,

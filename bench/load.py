@@ -3,7 +3,7 @@ the PostgreSQL mirror at ``TTHC_MIRROR_URL`` (a fresh schema, dropped afterwards
 
 - raw ``COPY`` of the same rows (psycopg ``write_row``): the ceiling;
 - pandas ``to_sql`` (default method): the common baseline;
-- the project's load step (staged Parquet -> ``COPY`` into staging -> one merge);
+- the project's load step (transformed Parquet -> ``COPY`` into staging -> one merge);
 - the project's whole pipeline on landed feed pages (parse, normalize, validate, load);
 - a forced full re-sync of the same data, which must write nothing.
 
@@ -33,17 +33,17 @@ from loaders.upsert import Stage
 from simulator.catalogue import DEPARTMENTS, LOCAL_LEVELS
 from simulator.dataset import ACTION_LABELS
 from tthc import pipeline
+from tthc.pipeline import sizes
+from tthc.pipeline.files import RunFiles
 from tthc.settings import Settings
-from tthc.storage import Store
 
 log = logging.getLogger(__name__)
-Staged = tuple[Store, str]  # a staged Parquet object: its store and name
 
 DECISIONS_PER_PAGE = 50
 ITEMS_PER_DECISION = 20
 # Rows the baselines take at a time: the size of the pipeline's COPY batches. They build Python
 # objects for every value, and chunks of 100,000 took them past a gibibyte.
-BASELINE_ROWS = pipeline.COPY_ROWS
+BASELINE_ROWS = sizes.COPY_ROWS
 
 
 def write_landing(landing: Landing, rows: int) -> None:
@@ -142,14 +142,14 @@ def to_records(df: pd.DataFrame, columns: list[str]) -> list[tuple]:
     return list(out.itertuples(index=False, name=None))
 
 
-def bench_copy(engine: Engine, staged: Staged) -> float:
+def bench_copy(engine: Engine, transformed: RunFiles) -> float:
     table = copy_table(engine, "copy_items")
     columns = [c.name for c in table.columns]
     elapsed = 0.0
     with engine.begin() as conn:
         cursor = conn.connection.driver_connection.cursor()
         names = ", ".join(f'"{c}"' for c in columns)
-        for chunk in pipeline.read_chunks(*staged, rows=BASELINE_ROWS):
+        for chunk in transformed.chunks("province_items", rows=BASELINE_ROWS):
             rows = to_records(chunk.assign(run_id="bench", first_run_id="bench"), columns)
             started = time.perf_counter()
             with cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
@@ -159,12 +159,12 @@ def bench_copy(engine: Engine, staged: Staged) -> float:
     return elapsed
 
 
-def bench_to_sql(engine: Engine, staged: Staged) -> float:
+def bench_to_sql(engine: Engine, transformed: RunFiles) -> float:
     table = copy_table(engine, "to_sql_items")
     columns = [c.name for c in table.columns]
     elapsed = 0.0
     with engine.begin() as conn:
-        for chunk in pipeline.read_chunks(*staged, rows=BASELINE_ROWS):
+        for chunk in transformed.chunks("province_items", rows=BASELINE_ROWS):
             frame = chunk.assign(run_id="bench", first_run_id="bench")[columns]
             started = time.perf_counter()
             frame.to_sql(table.name, conn, if_exists="append", index=False)
@@ -172,14 +172,14 @@ def bench_to_sql(engine: Engine, staged: Staged) -> float:
     return elapsed
 
 
-def bench_load(engine: Engine, staged: Staged) -> tuple[float, Any]:
+def bench_load(engine: Engine, transformed: RunFiles) -> tuple[float, Any]:
     """The loader's work on the transformed rows, in one go: read them, stage them by
     ``COPY``, merge them. The pipeline does the same in two steps (validation stages the rows
     as it judges them; the load takes out those it held, and merges)."""
     constants = {"run_id": "bench-load", "first_run_id": "bench-load"}
     started = time.perf_counter()
     with engine.begin() as conn, Stage(conn, province_items, constants) as stage:
-        for chunk in pipeline.read_chunks(*staged):
+        for chunk in transformed.chunks("province_items"):
             stage.add(chunk.drop(columns=["row_key"]))
         counts = stage.merge(keys_unique=True)  # the transform set repeated keys aside
     return time.perf_counter() - started, counts
@@ -230,15 +230,12 @@ def run_bench(server_url: str, rows: int) -> dict[str, Any]:
             write_landing(Landing(home / "raw"), rows)
             upgrade(engine)
             settings = Settings(home=home, mirror_url=url)
-            # The staged rows the baselines and the load step read: the transform's own output.
+            # The rows the baselines and the load step read: the transform's own output.
             prep = pipeline.RunRef("bench-prep", "publications", "06")
             (Path(settings.landing_dir) / prep.run_id).parent.mkdir(parents=True)
             (Path(settings.landing_dir) / prep.run_id).symlink_to(home / "raw")
             pipeline.transform(settings, prep)
-            staged = (
-                Store(settings.staging_dir) / prep.run_id,
-                "province_items.transformed.parquet",
-            )
+            transformed = pipeline.run_files(settings, prep)
 
             # The pipeline first: the baselines build Python rows by the million, and what they
             # leave fragmented in this process's heap would count against its memory.
@@ -255,15 +252,15 @@ def run_bench(server_url: str, rows: int) -> dict[str, Any]:
                 conn.exec_driver_sql("TRUNCATE province_items")
             checkpoint(engine)
             memory.start()
-            load_s, load_counts = bench_load(engine, staged)
+            load_s, load_counts = bench_load(engine, transformed)
             memory.stop("load_step")
             checkpoint(engine)
             memory.start()
-            copy_s = bench_copy(engine, staged)
+            copy_s = bench_copy(engine, transformed)
             memory.stop("copy")
             checkpoint(engine)
             memory.start()
-            to_sql_s = bench_to_sql(engine, staged)
+            to_sql_s = bench_to_sql(engine, transformed)
             memory.stop("to_sql")
     finally:
         memory.close()

@@ -14,8 +14,13 @@ from tthc.airflow_tasks import (
     DOSSIER_STATS_ASSET,
     PERIOD_PARAM,
     PROVINCE_PARAM,
+    begin_run,
     default_args,
-    sync_provinces,
+    extract,
+    load,
+    provinces_to_sync,
+    transform,
+    validate,
 )
 
 
@@ -31,7 +36,12 @@ from tthc.airflow_tasks import (
     doc_md=__doc__,
 )
 def tthc_dossier_stats_sync():
-    sync_provinces("dossier-stats", DOSSIER_STATS_ASSET)
+    # One run per province, mapped: one province's failure does not stop the others.
+    runs = begin_run.partial(kind="dossier-stats").expand(province=provinces_to_sync())
+    extracted = extract.expand(run=runs)
+    transformed = transform.expand(run=extracted)
+    validated = validate.expand(run=transformed)
+    load.override(outlets=[DOSSIER_STATS_ASSET]).expand(run=validated)
 
 
 tthc_dossier_stats_sync()

@@ -19,8 +19,13 @@ from tthc.airflow_tasks import (
     ANNEX_PARAM,
     PROVINCE_PARAM,
     PUBLICATIONS_ASSET,
+    begin_run,
     default_args,
-    sync_provinces,
+    extract,
+    load,
+    provinces_to_sync,
+    transform,
+    validate,
 )
 
 
@@ -36,7 +41,12 @@ from tthc.airflow_tasks import (
     doc_md=__doc__,
 )
 def tthc_publications_sync():
-    sync_provinces("publications", PUBLICATIONS_ASSET)
+    # One run per province, mapped: one province's failure does not stop the others.
+    runs = begin_run.partial(kind="publications").expand(province=provinces_to_sync())
+    extracted = extract.expand(run=runs)
+    transformed = transform.expand(run=extracted)
+    validated = validate.expand(run=transformed)
+    load.override(outlets=[PUBLICATIONS_ASSET]).expand(run=validated)
 
 
 tthc_publications_sync()

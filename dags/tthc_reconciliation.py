@@ -35,6 +35,7 @@ from tthc.airflow_tasks import (
     doc_md=__doc__,
 )
 def tthc_reconciliation():
+    # Computed once per province and period; the reports are rendered from that result.
     reconciled = reconcile_period.expand(province=provinces_to_sync())
     write_reports.override(outlets=[RECONCILIATION_ASSET]).expand(reconciled=reconciled)
 

@@ -11,7 +11,7 @@ Severity is the suite's own ``severity`` field, so which checks are which is dat
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +38,23 @@ class ExpectationOutcome:
     unexpected_count: int
     element_count: int
     reason: str
+
+
+def combine_outcomes(chunks: list[list[ExpectationOutcome]]) -> list[ExpectationOutcome]:
+    """One outcome per expectation over a table validated chunk by chunk: met only if met in
+    every chunk, with the chunks' counts added."""
+    combined = list(chunks[0])
+    for outcomes in chunks[1:]:
+        combined = [
+            replace(
+                a,
+                success=a.success and b.success,
+                unexpected_count=a.unexpected_count + b.unexpected_count,
+                element_count=a.element_count + b.element_count,
+            )
+            for a, b in zip(combined, outcomes, strict=True)
+        ]
+    return combined
 
 
 @dataclass

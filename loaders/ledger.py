@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
 
@@ -20,6 +21,24 @@ from loaders.schema import (
 
 def now() -> datetime:
     return datetime.now(UTC)
+
+
+def new_run_id(kind: str) -> str:
+    """Sortable by start time, saying what ran: ``20261126T034602-publications-af66973e``."""
+    return f"{now():%Y%m%dT%H%M%S}-{kind}-{uuid.uuid4().hex[:8]}"
+
+
+def run_summary(
+    run_id: str, counts: dict | None = None, error: str | None = None, requests: int = 0
+) -> dict:
+    """A run's summary as the ledger keeps it and ``tthc sync … --json`` prints it."""
+    return {
+        "status": "failed" if error else "success",
+        "run_id": run_id,
+        "error": error,
+        "datasets": counts or {},
+        "requests": requests,
+    }
 
 
 def start_run(

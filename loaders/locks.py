@@ -1,8 +1,9 @@
 """Two runs that write the same data must not interleave: a PostgreSQL advisory lock, or on
 SQLite a lock file beside the database (``flock``, released by the OS if the process dies).
 
-Scopes are strings such as ``province:06`` or ``national``. Locks are re-entrant within a
-process, so a whole-run lock and the load step's lock can nest.
+Scopes are strings such as ``province:06`` or ``national``. The load, the one step that writes
+the mirror's data, holds them; a run checks them before it reads any source
+(``check_free``), so a run that would be refused fails at once.
 """
 
 from __future__ import annotations
@@ -10,17 +11,12 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import os
-import threading
 import time
-from collections import Counter
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine, text
-
-_held: Counter[str] = Counter()
-_guard = threading.Lock()
 
 
 class RunLocked(RuntimeError):
@@ -42,21 +38,18 @@ def run_lock(
     """Hold every scope (in a fixed order, so two runs cannot deadlock) for the block.
 
     ``wait_s`` = 0 fails at once with a message naming the holder; more waits that long."""
+    lock = _pg_lock if engine.dialect.name == "postgresql" else _file_lock
     with ExitStack() as stack:
         for scope in sorted(set(scopes)):
-            with _guard:
-                nested = _held[scope] > 0
-                _held[scope] += 1
-            stack.callback(_release_count, scope)
-            if not nested:
-                lock = _pg_lock if engine.dialect.name == "postgresql" else _file_lock
-                stack.enter_context(lock(engine, lock_dir, scope, holder, wait_s))
+            stack.enter_context(lock(engine, lock_dir, scope, holder, wait_s))
         yield
 
 
-def _release_count(scope: str) -> None:
-    with _guard:
-        _held[scope] -= 1
+def check_free(engine: Engine, lock_dir: Path, scopes: list[str], holder: str) -> None:
+    """Fail now (``RunLocked``, naming the holder) if another run holds one of ``scopes``;
+    holds nothing after."""
+    with run_lock(engine, lock_dir, scopes, holder):
+        pass
 
 
 def _until(wait_s: float):

@@ -1,12 +1,12 @@
 """Provinces across the 2025 merger (Resolution 202/2025/QH15: 63 provinces became 34). Which
-province took over which comes from ``vietnamadminunits``, and current names from
-``vietnam-provinces``; nothing here is a hand-written table."""
+province took over which comes from ``vietnamadminunits``; nothing here is a hand-written
+table."""
 
 from __future__ import annotations
 
 from functools import lru_cache
 
-from tthc.settings import Settings
+from reconcile.rules import Rules
 
 
 @lru_cache(maxsize=128)
@@ -21,17 +21,10 @@ def successor_code(province_name: str) -> str:
     return f"{int(unit.province_code):02d}"
 
 
-@lru_cache(maxsize=64)
-def current_name(code: str) -> str:
-    import vietnam_provinces
-
-    return vietnam_provinces.Province.from_code(int(code)).name
-
-
-def predecessors(settings: Settings, code: str) -> list[str]:
+def predecessors(rules: Rules, code: str) -> list[str]:
     """Configured provinces that merged into ``code`` (not ``code`` itself), by code."""
     return sorted(
         p
-        for p, province in settings.provinces.items()
+        for p, province in rules.provinces.items()
         if p != code and successor_code(province.name) == code
     )

@@ -29,10 +29,10 @@ from reconcile.calendar import (
     previous_period,
     working_days_between,
 )
-from reconcile.classify import CLASSES, MATCH_COLUMNS, UNMATCHED_COLUMNS, MatchRules, classify
+from reconcile.classify import CLASSES, MATCH_COLUMNS, UNMATCHED_COLUMNS, classify
 from reconcile.provinces import predecessors
+from reconcile.rules import Rules
 from transforms.codes import normalize_agency_code
-from tthc.settings import Settings
 
 FIGURES = [
     "publication_decisions",
@@ -65,9 +65,9 @@ def _frame(conn: Connection, query) -> pd.DataFrame:
     return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
 
 
-def province_agency_ids(conn: Connection, settings: Settings, province: str) -> list[str]:
+def province_agency_ids(conn: Connection, rules: Rules, province: str) -> list[str]:
     """The national portal's IDs of the province's People's Committee, matched by its code."""
-    code = normalize_agency_code(settings.province(province).national_agency_code)
+    code = normalize_agency_code(rules.province(province).national_agency_code)
     return [
         r.agency_id
         for r in conn.execute(select(national_agencies.c.agency_id, national_agencies.c.code))
@@ -77,16 +77,16 @@ def province_agency_ids(conn: Connection, settings: Settings, province: str) -> 
 
 def quarterly_report(
     conn: Connection,
-    settings: Settings,
+    rules: Rules,
     province: str,
     period: str,
     as_of: date | None = None,
     include_predecessors: bool = False,
 ) -> dict[str, Any]:
-    start, end = period_bounds(period, settings.reporting_calendar)
+    start, end = period_bounds(period, rules.reporting_calendar)
     as_of = as_of or date.today()
-    provinces = [province, *(predecessors(settings, province) if include_predecessors else [])]
-    parts = [_province_part(conn, settings, p, period, start, end, as_of) for p in provinces]
+    provinces = [province, *(predecessors(rules, province) if include_predecessors else [])]
+    parts = [_province_part(conn, rules, p, period, start, end, as_of) for p in provinces]
     classified = pd.concat([p["classified"] for p in parts], ignore_index=True)
     unmatched = pd.concat([p["unmatched"] for p in parts], ignore_index=True)
     counts = classified["class"].value_counts()
@@ -95,16 +95,16 @@ def quarterly_report(
     )
     return {
         "province": province,
-        "province_name": settings.province(province).name,
+        "province_name": rules.province(province).name,
         "provinces_included": provinces,
         "period": period,
-        "reporting_calendar": settings.reporting_calendar,
+        "reporting_calendar": rules.reporting_calendar,
         "period_start": start.isoformat(),
         "period_end": end.isoformat(),
         "as_of": as_of.isoformat(),
         **{f: sum(p["figures"][f] for p in parts) for f in FIGURES},
         "reconciliation": {
-            "deadline_working_days": settings.publicize_deadline_working_days,
+            "deadline_working_days": rules.publicize_deadline_working_days,
             "classes": {c: int(counts.get(c, 0)) for c in CLASSES},
             "items": items,
             "review": [i for i in items if i["class"] == "needs_review"],
@@ -112,7 +112,7 @@ def quarterly_report(
         },
         "publication_timeliness": _timeliness(
             pd.concat([p["timeliness"] for p in parts], ignore_index=True),
-            settings.publication_lead_working_days,
+            rules.publication_lead_working_days,
         ),
         "dossier_findings": [f for p in parts for f in p["findings"]],
         "provenance": {f: _merge_provenance([p["provenance"][f] for p in parts]) for f in FIGURES},
@@ -125,7 +125,7 @@ def quarterly_report(
 
 
 def _province_part(
-    conn, settings: Settings, province: str, period: str, start: date, end: date, as_of: date
+    conn, rules: Rules, province: str, period: str, start: date, end: date, as_of: date
 ) -> dict[str, Any]:
     in_period = and_(
         province_decisions.c.province_code == province,
@@ -164,7 +164,7 @@ def _province_part(
             national_decisions.c.number_norm,
             national_decisions.c.publishing_date,
             national_decisions.c.run_id,
-        ).where(national_decisions.c.agency_id.in_(province_agency_ids(conn, settings, province))),
+        ).where(national_decisions.c.agency_id.in_(province_agency_ids(conn, rules, province))),
     )
     agency_rows = _frame(
         conn,
@@ -187,7 +187,7 @@ def _province_part(
             dossier_stats.c.province_code == province, dossier_stats.c.period == period
         ),
     )
-    days = settings.publicize_deadline_working_days
+    days = rules.publicize_deadline_working_days
     classified, unmatched = classify(
         items,
         agency_decisions,
@@ -195,13 +195,13 @@ def _province_part(
         _frame(conn, select(national_publicized.c.procedure_code, national_publicized.c.name_key)),
         deadline=lambda signed: add_working_days(signed, days),
         as_of=as_of,
-        rules=MatchRules(settings.match_fuzzy_threshold, settings.match_ambiguity_margin),
+        rules=rules.match,
     )
 
     def runs(*frames: pd.DataFrame) -> list[str]:
         return sorted({r for f in frames for r in f["run_id"]})
 
-    lead = settings.publication_lead_working_days
+    lead = rules.publication_lead_working_days
     timeliness = published.assign(
         lead_working_days=[
             working_days_between(signed, basis) if pd.notna(basis) else None

@@ -8,6 +8,8 @@ import pytest
 import requests
 import uvicorn
 
+from loaders.db import make_engine
+from reconcile.run import reconcile
 from tests.conftest import sync_dataset
 from tthc.reports import write_quarterly_reports
 from tthc.webapp import create_app
@@ -28,7 +30,8 @@ def test_airflow_loads_the_plugin_with_its_app_and_menu_link():
 def served(tmp_path_factory):
     """Reports from a real sync, and the app on a free loopback port."""
     settings = sync_dataset(tmp_path_factory.mktemp("plugin"))
-    write_quarterly_reports(settings, "06", "2020-Q2")
+    _, report = reconcile(make_engine(settings.mirror_url), settings.rules, "06", "2020-Q2")
+    write_quarterly_reports(settings, report)
     config = uvicorn.Config(
         create_app(lambda: settings), host="127.0.0.1", port=0, log_level="warning"
     )

@@ -101,7 +101,7 @@ def test_the_three_dags_run_end_to_end(simulator, env_settings, dagbag):
         dag_run = dagbag.dags[dag_id].test(run_conf=conf)
         assert str(dag_run.state).endswith("success"), dag_id
     with make_engine(settings.mirror_url).connect() as conn:
-        report = quarterly_report(conn, settings, "06", "2020-Q2")
+        report = quarterly_report(conn, settings.rules, "06", "2020-Q2")
     assert {k: report[k] for k in SEED_FIGURES} == SEED_FIGURES
     written = settings.reports_dir / "06" / "2020-Q2"
     assert {p.name for p in written.iterdir()} == {

@@ -190,8 +190,10 @@ def test_a_second_run_is_refused_with_the_holder_named_or_waits(tmp_path, mirror
     finally:
         holder.wait()
     with run_lock(engine, tmp_path / "locks", ["province:06"], "run-D"):
-        with run_lock(engine, tmp_path / "locks", ["province:06"], "run-D"):  # re-entrant
-            pass
+        # Taken once per run (by its load): a second taking is another run, refused.
+        with pytest.raises(RunLocked):
+            with run_lock(engine, tmp_path / "locks", ["province:06"], "run-D"):
+                pass
 
 
 def test_a_sync_refused_by_the_lock_fails_clearly(tmp_path, mirror_url):

@@ -38,13 +38,13 @@ def s3(monkeypatch):
     server.stop()
 
 
-def test_a_publications_run_with_landing_and_staging_in_s3(s3, tmp_path):
+def test_a_publications_run_with_landing_and_run_files_in_s3(s3, tmp_path):
     from reconcile.quarterly import quarterly_report
     from simulator.server import SimulatorServer
 
     mirror = f"sqlite:///{tmp_path / 'mirror.sqlite'}"
     upgrade(make_engine(mirror))
-    stores = {"landing_dir": "s3://tthc/landing", "staging_dir": "s3://tthc/staging"}
+    stores = {"landing_dir": "s3://tthc/landing", "run_files_dir": "s3://tthc/runs"}
     with SimulatorServer(DATASET) as server:
 
         def worker():  # a fresh settings object per step, as on another machine
@@ -66,12 +66,12 @@ def test_a_publications_run_with_landing_and_staging_in_s3(s3, tmp_path):
     landed = s3.find(f"tthc/landing/{publications}")
     assert f"tthc/landing/{publications}/province_feed/00000001.json" in landed
     assert sum("/annex_files/" in p for p in landed) == 2  # the dataset's .docx and .xlsx
-    staged = s3.find(f"tthc/staging/{publications}")
-    assert f"tthc/staging/{publications}/province_items.quarantined.parquet" in staged
+    files = s3.find(f"tthc/runs/{publications}")
+    assert f"tthc/runs/{publications}/province_items.quarantined.parquet" in files
     assert not (tmp_path / "var" / "landing").exists()
-    assert not (tmp_path / "var" / "staging").exists()
+    assert not (tmp_path / "var" / "runs").exists()
     with make_engine(mirror).connect() as conn:
-        report = quarterly_report(conn, worker(), "06", "2020-Q2")
+        report = quarterly_report(conn, worker().rules, "06", "2020-Q2")
         assert conn.scalar(select(province_items.c.source_ref).limit(1))
     assert {k: report[k] for k in SEED_FIGURES} == SEED_FIGURES
 

@@ -8,11 +8,14 @@ from sqlalchemy import MetaData, Table, delete, func, inspect, select
 
 from loaders.db import make_engine, upgrade
 from loaders.schema import province_items, quarantine, run_ledger
+from loaders.staging import STAGING_PREFIX, staging_table
 from loaders.upsert import StagingLost
 from reconcile.quarterly import quarterly_report
 from simulator.server import FaultRule, Faults, SimulatorServer
 from tests.conftest import DATASET, SEED_FIGURES, assert_rows_accounted_for, make_settings
 from tthc import pipeline
+from tthc.datasets import KINDS
+from tthc.pipeline import sizes
 from tthc.reports import mirror_stats, validation_report
 
 # Each planted defect of the bundled dataset and the expectation that must catch it.
@@ -53,7 +56,7 @@ def test_bundled_dataset_gives_the_seed_figures(tmp_path, simulator, engine, mir
     assert publications["datasets"]["province_items"]["duplicates"] == 1  # the repeated annex row
 
     with engine.connect() as conn:
-        report = quarterly_report(conn, settings, "06", "2020-Q2")
+        report = quarterly_report(conn, settings.rules, "06", "2020-Q2")
         held = {
             (r.dataset, r.row_key): json.loads(r.reasons_json)
             for r in conn.execute(select(quarantine))
@@ -149,7 +152,7 @@ def test_a_row_fixed_at_the_source_leaves_quarantine(tmp_path, mirror_url, engin
 
 def _staging_tables(engine) -> list[str]:
     return sorted(
-        n for n in inspect(engine).get_table_names() if n.startswith(pipeline.STAGING_PREFIX)
+        n for n in inspect(engine).get_table_names() if n.startswith(STAGING_PREFIX)
     )
 
 
@@ -165,9 +168,9 @@ def test_staged_rows_wait_in_the_mirror_between_validate_and_load(
     pipeline.begin(settings, run)
     for step in (pipeline.extract, pipeline.transform, pipeline.validate):
         run = step(settings, run)
-    names = pipeline.KIND_DATASETS["publications"]
-    assert _staging_tables(engine) == sorted(pipeline.staging_table(run.run_id, n) for n in names)
-    emptied = Table(pipeline.staging_table(run.run_id, "province_items"), MetaData())
+    names = KINDS["publications"].datasets
+    assert _staging_tables(engine) == sorted(staging_table(run.run_id, n) for n in names)
+    emptied = Table(staging_table(run.run_id, "province_items"), MetaData())
     with engine.begin() as conn:
         conn.execute(delete(emptied))
     with pytest.raises(StagingLost, match="holds 0 rows"):
@@ -213,12 +216,12 @@ def test_tiny_chunks_give_the_same_mirror_and_counts(tmp_path, simulator, monkey
 
     whole, tiny = (f"sqlite:///{tmp_path / name}.sqlite" for name in ("whole", "tiny"))
     results = {}
-    sizes = ((whole, None, pipeline.CHUNK_BYTES), (tiny, 7, 1))  # 1: a page a group
-    for url, rows, page_bytes in sizes:
+    chunkings = ((whole, None, sizes.CHUNK_BYTES), (tiny, 7, 1))  # 1: a page a group
+    for url, rows, page_bytes in chunkings:
         if rows:  # chunks of rows: read, validated and staged
             for setting in ("CHUNK_ROWS", "VALIDATE_ROWS", "COPY_ROWS"):
-                monkeypatch.setattr(pipeline, setting, rows)
-        monkeypatch.setattr(pipeline, "CHUNK_BYTES", page_bytes)
+                monkeypatch.setattr(sizes, setting, rows)
+        monkeypatch.setattr(sizes, "CHUNK_BYTES", page_bytes)
         upgrade(make_engine(url))
         results[url] = sync_all(make_settings(tmp_path / str(rows), simulator.url, url))
     assert snapshot(whole) == snapshot(tiny)
@@ -267,7 +270,7 @@ def test_a_decision_repeated_on_a_later_page_is_counted_once(tmp_path, mirror_ur
     from extractors.landing import Landing
     from tthc.storage import Store
 
-    monkeypatch.setattr(pipeline, "CHUNK_BYTES", 1)  # a page a group
+    monkeypatch.setattr(sizes, "CHUNK_BYTES", 1)  # a page a group
     upgrade(make_engine(mirror_url))
     settings = make_settings(tmp_path, "http://127.0.0.1:9", mirror_url)
     run = pipeline.RunRef("repeated", "publications", "06", scopes=[])

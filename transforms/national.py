@@ -71,6 +71,11 @@ def national_procedures(pages_by_kind: dict[str, Pages]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
+def procedure_list(kind: str, pages: Pages) -> pd.DataFrame:
+    """One list of decisions' procedures (``new``, ``modified`` or ``rescinded``)."""
+    return national_procedures({kind: pages})
+
+
 def national_agencies(pages: Pages) -> pd.DataFrame:
     raw = records_frame(_rows(pages), ["ID", "AGENCY_NAME", "NAME", "CODE"])
     return pd.DataFrame(

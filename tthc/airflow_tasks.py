@@ -1,4 +1,4 @@
-"""Airflow tasks around the step runner, so the DAG files read like configuration.
+"""Airflow tasks around the step runner, so the DAG files show only their flow.
 
 Only ``airflow.sdk`` is imported at module level: pandas, SQLAlchemy and Great Expectations are
 imported inside the tasks, so parsing a DAG touches no network, no database and nothing heavy.
@@ -86,17 +86,16 @@ def provinces_to_sync() -> list[str]:
 @task(map_index_template="{{ province }}")
 def begin_run(kind: str, province: str) -> dict[str, Any]:
     """Open a run in the mirror's ledger and name its folders."""
-    from tthc import pipeline
+    from tthc import datasets, pipeline
 
     context = get_current_context()
     params = context["params"]
-    period = _period(params, context) if kind == "dossier-stats" else None
     run = pipeline.new_run(
         kind,
         province=province,
-        period=period,
+        period=_period(params, context) if datasets.kind(kind).needs_period else None,
         orchestrator_run_id=context["run_id"],
-        annex_sources=params.get("annex") if kind == "publications" else None,
+        annex_sources=params.get("annex"),
     )
     pipeline.begin(_settings(province), run)
     return run.to_dict()
@@ -134,35 +133,41 @@ def load(run: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def sync_provinces(kind: str, outlet: Asset) -> None:
-    """A sync run per province (mapped, so one province's failure does not stop the others):
-    begin -> extract -> transform -> validate -> load; the load updates ``outlet``."""
-    runs = begin_run.partial(kind=kind).expand(province=provinces_to_sync())
-    loaded = validate.expand(run=transform.expand(run=extract.expand(run=runs)))
-    load.override(outlets=[outlet]).expand(run=loaded)
-
-
 @task(map_index_template="{{ province }}")
 def reconcile_period(province: str) -> dict[str, Any]:
-    from tthc import pipeline
+    """Reconcile the province's period, store the result under a ledger run, and write the
+    report as JSON for ``write_reports`` to render (computed once)."""
+    from loaders.db import make_engine
+    from reconcile.run import reconcile
+    from tthc.reports import write_quarterly_reports
 
     context = get_current_context()
     period = _period(context["params"], context)
-    result = pipeline.reconcile(
-        _settings(province), province, period, orchestrator_run_id=context["run_id"]
+    settings = _settings(province)
+    engine = make_engine(settings.mirror_url)
+    result, report = reconcile(
+        engine, settings.rules, province, period, orchestrator_run_id=context["run_id"]
     )
-    if result["status"] != "success":
+    if report is None:
         raise RuntimeError(result["error"])
-    return {**result, "province": province, "period": period}
+    (written,) = write_quarterly_reports(settings, report, ("json",))
+    return {**result, "province": province, "period": period, "report": str(written)}
 
 
 @task
 def write_reports(reconciled: dict[str, Any]) -> list[str]:
-    """The quarterly report in every format, under ``<reports_dir>/<province>/<period>/``."""
+    """The reconciled report in the other formats, beside its JSON under
+    ``<reports_dir>/<province>/<period>/``."""
+    import json
+    from pathlib import Path
+
     from tthc.reports import write_quarterly_reports
 
-    province, period = reconciled["province"], reconciled["period"]
-    return [str(p) for p in write_quarterly_reports(_settings(province), province, period)]
+    report = json.loads(Path(reconciled["report"]).read_text(encoding="utf-8"))
+    written = write_quarterly_reports(
+        _settings(reconciled["province"]), report, ("html", "xlsx", "csv")
+    )
+    return [reconciled["report"], *map(str, written)]
 
 
 def record_failure(context: dict[str, Any]) -> None:

@@ -1,4 +1,4 @@
-"""The ``tthc`` command: the pipeline's steps without Airflow (contracts.md lists them)."""
+"""The ``tthc`` command: the pipeline's steps without Airflow (the README's "Commands")."""
 
 from __future__ import annotations
 
@@ -75,11 +75,13 @@ def cmd_sync(args, settings: Settings) -> int:
 
 
 def cmd_reconcile(args, settings: Settings) -> int:
-    from tthc import pipeline
+    from loaders.db import make_engine
+    from reconcile.run import reconcile
 
     province = _default_province(settings, args.province)
-    result = pipeline.reconcile(
-        settings,
+    result, _ = reconcile(
+        make_engine(settings.mirror_url),
+        settings.rules,
         province,
         args.period,
         _as_of(args),
@@ -106,7 +108,7 @@ def cmd_report_quarterly(args, settings: Settings) -> int:
     province = _default_province(settings, args.province)
     with make_engine(settings.mirror_url).connect() as conn:
         report = quarterly_report(
-            conn, settings, province, args.period, _as_of(args), args.include_predecessors
+            conn, settings.rules, province, args.period, _as_of(args), args.include_predecessors
         )
     if args.out:
         print(write_report(report, args.format, Path(args.out)))

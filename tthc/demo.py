@@ -78,20 +78,20 @@ def run_demo(data: Path, province: str, period: str) -> int:
 
 
 def print_figures(province: str, period: str) -> int:
-    from loaders.db import make_engine
-    from reconcile.quarterly import quarterly_report
+    """The figures of the report the reconciliation DAG wrote (not computed again)."""
+    import json
+
     from reconcile.render import HEADLINES
 
     settings = get_settings()
-    with make_engine(settings.mirror_url).connect() as conn:
-        report = quarterly_report(conn, settings, province, period)
+    folder = settings.reports_dir / province / period
+    report = json.loads((folder / "quarterly.json").read_text(encoding="utf-8"))
     print(f"\n{report['province_name']} ({province}), {period}")
     for key, label in HEADLINES:
         print(f"  {label:<66}{report[key]:>8,}")
     print("  reconciliation:")
     for name, n in report["reconciliation"]["classes"].items():
         print(f"    {name:<64}{n:>8}")
-    folder = settings.reports_dir / province / period
     print(f"\nreports: {folder}/quarterly.{{html,xlsx,csv,json}}")
     print(
         f"validation: {settings.validation_pages_dir / 'index.html'} "

@@ -11,7 +11,7 @@ from sqlalchemy import Connection, func, select
 
 from loaders.ledger import latest_run_id
 from loaders.schema import DATA_TABLES, quarantine, run_ledger, validation_results
-from tthc.pipeline import KIND_DATASETS
+from tthc.datasets import SYNC_KINDS
 from tthc.settings import Settings
 
 
@@ -38,7 +38,7 @@ def mirror_stats(conn: Connection) -> dict[str, int]:
 
 def validation_report(conn: Connection, settings: Settings, run_id: str | None) -> dict[str, Any]:
     """A run's suites with per-expectation results, its quarantined rows and the Data Docs."""
-    run_id = run_id or latest_run_id(conn, tuple(KIND_DATASETS))
+    run_id = run_id or latest_run_id(conn, SYNC_KINDS)
     if run_id is None:
         raise ValueError("no sync has run yet: nothing was validated")
     if conn.scalar(select(run_ledger.c.run_id).where(run_ledger.c.run_id == run_id)) is None:
@@ -93,18 +93,14 @@ def validation_report(conn: Connection, settings: Settings, run_id: str | None) 
     }
 
 
+REPORT_FORMATS = ("json", "html", "xlsx", "csv")
+
+
 def write_quarterly_reports(
-    settings: Settings,
-    province: str,
-    period: str,
-    formats: tuple[str, ...] = ("json", "html", "xlsx", "csv"),
-) -> list:
-    """Write the quarterly report in each format under ``<reports_dir>/<province>/<period>/``."""
-    from loaders.db import make_engine
-    from reconcile.quarterly import quarterly_report
+    settings: Settings, report: dict[str, Any], formats: tuple[str, ...] = REPORT_FORMATS
+) -> list[Path]:
+    """Write a quarterly report in each format under ``<reports_dir>/<province>/<period>/``."""
     from reconcile.render import write_report
 
-    with make_engine(settings.mirror_url).connect() as conn:
-        report = quarterly_report(conn, settings, province, period)
-    folder = settings.reports_dir / province / period
+    folder = settings.reports_dir / report["province"] / report["period"]
     return [write_report(report, fmt, folder / f"quarterly.{fmt}") for fmt in formats]

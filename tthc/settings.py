@@ -10,15 +10,18 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import AliasChoices, BaseModel, Field
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+
+if TYPE_CHECKING:
+    from reconcile.rules import Rules
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -49,8 +52,14 @@ class Settings(BaseSettings):
     dossier_stats_url: str = ""  # empty = province_feed_url
     # Raw payloads and the Parquet between steps, one folder per run: local folders, or fsspec
     # URLs (s3://bucket/tthc/landing) when workers on several machines share them.
+    # run_files_dir was called staging_dir (TTHC_STAGING_DIR): the old name is still read.
     landing_dir: str = ""
-    staging_dir: str = ""
+    run_files_dir: str = Field(
+        "",
+        validation_alias=AliasChoices(
+            "run_files_dir", "tthc_run_files_dir", "staging_dir", "tthc_staging_dir"
+        ),
+    )
     reports_dir: Path | None = None
 
     http_timeout_s: float = 30.0
@@ -130,7 +139,7 @@ class Settings(BaseSettings):
         self.public_service_portal_url = self.public_service_portal_url or self.national_portal_url
         self.dossier_stats_url = self.dossier_stats_url or self.province_feed_url
         self.landing_dir = self.landing_dir or str(var / "landing")
-        self.staging_dir = self.staging_dir or str(var / "staging")
+        self.run_files_dir = self.run_files_dir or str(var / "runs")
         self.reports_dir = self.reports_dir or var / "reports"
 
     @property
@@ -147,6 +156,23 @@ class Settings(BaseSettings):
     def validation_pages_dir(self) -> Path:
         """The auditors' validation pages: one per run, and ``index.html`` for the latest."""
         return self.reports_dir / "validation"
+
+    @property
+    def rules(self) -> Rules:
+        """What reconciliation reads of the configuration (``reconcile.rules``)."""
+        from reconcile.classify import MatchRules
+        from reconcile.rules import ProvinceRules, Rules
+
+        return Rules(
+            provinces={
+                code: ProvinceRules(code, p.name, p.national_agency_code)
+                for code, p in self.provinces.items()
+            },
+            reporting_calendar=self.reporting_calendar,
+            publicize_deadline_working_days=self.publicize_deadline_working_days,
+            publication_lead_working_days=self.publication_lead_working_days,
+            match=MatchRules(self.match_fuzzy_threshold, self.match_ambiguity_margin),
+        )
 
     def province(self, code: str) -> Province:
         try:

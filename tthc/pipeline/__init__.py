@@ -1,0 +1,61 @@
+"""The step runner shared by the CLI, the DAG tasks and the bench:
+extract -> transform -> validate -> load, one module per step.
+
+Steps pass a small JSON-able ``RunRef`` (``runs``), never data: raw pages land under
+``<landing_dir>/<run_id>/`` (``extract``), and each step's tables are Parquet under
+``<run_files_dir>/<run_id>/`` (``files.RunFiles``), local folders or object-store URLs.
+Validation also stages the rows in the mirror's database (``loaders.staging``) for the load to
+merge. The load of a run is one transaction: a crash leaves the mirror as it was before the
+run. Which datasets a run reads and writes is ``tthc.datasets``.
+"""
+
+import logging
+from typing import Any
+
+from tthc.pipeline.extract import extract
+from tthc.pipeline.load import load
+from tthc.pipeline.runs import (
+    COUNT_KEYS,
+    RunRef,
+    begin,
+    finish,
+    landing,
+    new_run,
+    run_files,
+    summary,
+)
+from tthc.pipeline.transform import transform
+from tthc.pipeline.validate import validate
+from tthc.settings import Settings
+
+log = logging.getLogger(__name__)
+
+__all__ = [
+    "COUNT_KEYS",
+    "RunRef",
+    "begin",
+    "extract",
+    "finish",
+    "landing",
+    "load",
+    "new_run",
+    "run_files",
+    "summary",
+    "sync",
+    "transform",
+    "validate",
+]
+
+
+def sync(settings: Settings, run: RunRef) -> dict[str, Any]:
+    """Every step of a run in this process (the CLI's way; the DAGs run the same steps as
+    tasks), with the outcome recorded in the ledger whatever happens."""
+    begin(settings, run)
+    try:
+        for step in (extract, transform, validate):
+            run = step(settings, run)
+        result = summary(run, load(settings, run))
+    except Exception as exc:  # the ledger must say why; the caller still sees the failure
+        log.exception("run %s failed", run.run_id)
+        result = summary(run, None, f"{type(exc).__name__}: {exc}")
+    return finish(settings, run, result)

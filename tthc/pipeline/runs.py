@@ -1,0 +1,127 @@
+"""A run's life: its ``RunRef`` (what one step hands the next), where its landed pages and
+files are, and its entry in the ledger from ``begin`` to ``finish``."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from typing import Any
+
+from extractors.landing import Landing
+from loaders import ledger
+from loaders.db import make_engine
+from loaders.staging import drop_staging
+from tthc import datasets
+from tthc.pipeline.files import RunFiles
+from tthc.settings import Settings
+from tthc.storage import Store
+
+log = logging.getLogger(__name__)
+COUNT_KEYS = ("extracted", "inserted", "updated", "unchanged", "quarantined", "duplicates")
+
+
+@dataclass
+class RunRef:
+    """What one step hands the next: what the run is about and where its files are (by its
+    id), never data. JSON-able, for XCom."""
+
+    run_id: str
+    kind: str  # a name of ``tthc.datasets.KINDS``
+    province: str | None = None
+    period: str | None = None
+    agency_ids: list[str] = field(default_factory=list)
+    orchestrator_run_id: str | None = None
+    full: bool = False  # national listing: read every page and every decision's lists
+    since: str | None = None  # national listing: stop at pages older than this (YYYY-MM-DD)
+    scopes: list[str] = field(default_factory=list)  # agency IDs read, "-1" = all; set by extract
+    annex_sources: list[str] = field(default_factory=list)  # beyond the province's own
+    requests: int = 0  # HTTP requests the extract step sent
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @property
+    def scope(self) -> str:
+        parts = [
+            f"province={self.province}" if self.province else "",
+            f"period={self.period}" if self.period else "",
+            f"agencies={','.join(self.agency_ids)}" if self.agency_ids else "",
+        ]
+        return " ".join(p for p in parts if p) or "all"
+
+    @property
+    def constants(self) -> dict[str, str]:
+        """What every row the run loads shares: the merge writes them, the staging tables
+        leave them out."""
+        return {"run_id": self.run_id, "first_run_id": self.run_id}
+
+    @property
+    def lock_scopes(self) -> list[str]:
+        """What the run writes, for ``loaders.locks``."""
+        return datasets.kind(self.kind).lock_scopes(self.province)
+
+
+def landing(settings: Settings, run: RunRef) -> Landing:
+    """The run's raw pages and files, as the extract step landed them."""
+    return Landing(Store(settings.landing_dir) / run.run_id)
+
+
+def run_files(settings: Settings, run: RunRef) -> RunFiles:
+    """The run's files between steps."""
+    return RunFiles.of(settings.run_files_dir, run.run_id)
+
+
+def new_run(
+    kind: str,
+    province: str | None = None,
+    period: str | None = None,
+    agency_ids: list[str] | None = None,
+    orchestrator_run_id: str | None = None,
+    full: bool = False,
+    since: str | None = None,
+    annex_sources: list[str] | None = None,
+) -> RunRef:
+    spec = datasets.kind(kind)  # fail now, not after the first requests
+    if spec.needs_province and not province:
+        raise ValueError(f"a {kind} run needs a province")
+    if spec.needs_period and not period:
+        raise ValueError(f"a {kind} run needs a period (YYYY-Qn)")
+    if since:
+        date.fromisoformat(since)
+    return RunRef(
+        ledger.new_run_id(kind),
+        kind,
+        province,
+        period,
+        list(agency_ids or []),
+        orchestrator_run_id,
+        full,
+        since,
+        annex_sources=list(annex_sources or []),
+    )
+
+
+def summary(run: RunRef, counts: dict | None, error: str | None = None) -> dict[str, Any]:
+    return ledger.run_summary(run.run_id, counts, error, run.requests)
+
+
+def begin(settings: Settings, run: RunRef) -> None:
+    """Open the run in the ledger."""
+    engine = make_engine(settings.mirror_url)
+    ledger.start_run(engine, run.run_id, run.kind, run.scope, run.orchestrator_run_id)
+
+
+def finish(settings: Settings, run: RunRef, result: dict[str, Any]) -> dict[str, Any]:
+    """Close the run in the ledger and write its validation page for auditors."""
+    from tthc.reports import write_validation_page
+
+    engine = make_engine(settings.mirror_url)
+    ledger.finish_run(engine, run.run_id, result)
+    drop_staging(engine)  # this run's, if its load did not (it failed), and strays
+    if datasets.kind(run.kind).syncs:
+        with engine.connect() as conn:
+            page = write_validation_page(conn, settings, run.run_id)
+        if page:
+            log.info("validation page: %s", page)
+    return result

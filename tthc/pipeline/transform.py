@@ -1,0 +1,114 @@
+"""The transform step: the landed pages through the datasets' pure transforms into canonical
+tables (``RunFiles``), in worker processes, with every row counted."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from extractors.landing import Landing
+from transforms.frames import split_duplicates
+from tthc import datasets
+from tthc.pipeline import sizes
+from tthc.pipeline.files import RunFiles, return_memory
+from tthc.pipeline.runs import RunRef, landing, run_files
+from tthc.settings import Settings
+from tthc.workers import parallel_map
+
+
+def page_groups(landed: Landing, source: str) -> list[list[int]]:
+    """The source's pages in groups of about ``sizes.CHUNK_BYTES`` of landed JSON, in landing order:
+    the transform's units of work, sized so memory stays bounded whatever the rows' width."""
+    groups, group, size = [], [], 0
+    for number, page_bytes in landed.page_sizes(source).items():
+        group.append(number)
+        size += page_bytes
+        if size >= sizes.CHUNK_BYTES:
+            groups.append(group)
+            group, size = [], 0
+    return [*groups, group] if group else groups
+
+
+@dataclass(frozen=True)
+class _TransformGroup:
+    """One group of a source's pages through every dataset it feeds, for a worker process: per
+    dataset, the rows unique within the group with their content hash, the rows read, the
+    duplicates dropped, and a hash of each row's key (to find keys repeated across groups)."""
+
+    landing_url: str
+    province: str | None
+    source: str
+    names: tuple[str, ...]
+
+    def __call__(self, numbers: list[int]) -> dict[str, tuple[pd.DataFrame, int, int, np.ndarray]]:
+        pages = Landing(self.landing_url).read(self.source, numbers)
+        out = {}
+        for name in self.names:
+            dataset = datasets.DATASETS[name]
+            source = next(s for s in dataset.sources if s.landing == self.source)
+            df = source.rows(pages, self.province)
+            unique, duplicates = split_duplicates(df, dataset.key)
+            # As text whatever the group's dtypes, so equal keys always hash alike.
+            as_text = unique[dataset.key].astype("string")
+            keys = pd.util.hash_pandas_object(as_text, index=False).to_numpy()
+            out[name] = (dataset.hashed(unique), len(df), duplicates, keys)
+        return out
+
+
+def transform(settings: Settings, run: RunRef) -> RunRef:
+    """Canonical tables, as Parquet. Groups of pages are transformed in
+    ``settings.worker_processes`` processes and written in landing order; each landed page is
+    parsed once, whatever number of datasets it feeds. A key repeated within a group is dropped
+    there, one repeated across groups is set aside by row number (``<name>.duplicates``):
+    both are counted as duplicates, and the first row of each key is the one kept."""
+    files = run_files(settings, run)
+    landed = landing(settings, run)
+    wanted = [datasets.DATASETS[name] for name in datasets.kind(run.kind).datasets]
+    by_source: dict[str, list[str]] = {}
+    for dataset in wanted:
+        for source in dataset.sources:
+            by_source.setdefault(source.landing, []).append(dataset.name)
+    files_sources = {s.landing for d in wanted for s in d.sources if s.files}
+    counts = {d.name: {"extracted": 0, "duplicates": 0} for d in wanted}
+    for dataset in wanted:
+        if dataset.from_files:
+            counts[dataset.name]["from_files"] = 0
+    sinks = {d.name: files.transformed_sink(d.name) for d in wanted}
+    key_hashes: dict[str, list[np.ndarray]] = {d.name: [] for d in wanted}
+    for source, names in by_source.items():
+        work = _TransformGroup(landed.store.url, run.province, source, tuple(names))
+        for results in parallel_map(work, page_groups(landed, source), settings.worker_processes):
+            for name, (unique, extracted, duplicates, keys) in results.items():
+                sinks[name].write(unique)
+                key_hashes[name].append(keys)
+                counts[name]["extracted"] += extracted
+                counts[name]["duplicates"] += duplicates
+                if source in files_sources:
+                    counts[name]["from_files"] += extracted
+    for dataset in wanted:
+        empty = dataset.sources[0].rows([], run.province)
+        sinks[dataset.name].close(empty=dataset.hashed(empty))
+        repeated = _repeated_rows(files, dataset, key_hashes[dataset.name])
+        files.write_duplicates(dataset.name, repeated)
+        counts[dataset.name]["duplicates"] += len(repeated)
+    files.write_counts(counts)
+    return_memory()
+    return run
+
+
+def _repeated_rows(
+    files: RunFiles, dataset: datasets.Dataset, key_hashes: list[np.ndarray]
+) -> np.ndarray:
+    """The numbers of the transformed rows whose key an earlier group already gave (keep the
+    first). Groups are transformed apart, so this is found here: distinct key hashes prove
+    distinct keys, and only rows whose hash repeats have their keys compared."""
+    hashes = np.concatenate(key_hashes) if key_hashes else np.array([], dtype="uint64")
+    values, times = np.unique(hashes, return_counts=True)
+    suspects = np.flatnonzero(np.isin(hashes, values[times > 1]))
+    if not len(suspects):
+        return suspects
+    rows = files.chunks(dataset.name, dataset.key)
+    keys = pd.concat(chunk[chunk.index.isin(suspects)] for chunk in rows)
+    return keys.index[keys.duplicated(keep="first")].to_numpy(dtype="int64")

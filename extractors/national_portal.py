@@ -1,7 +1,8 @@
 """The national portal's ``rest.jsp`` (thutuc.dichvucong.gov.vn and dichvucong.gov.vn).
 
 Every call is ``POST <base>/jsp/rest.jsp`` with the form field ``params`` holding a JSON object;
-every answer is a JSON array of rows whose values are strings (domain.md has the services)."""
+every answer is a JSON array of rows whose values are strings (README, "Sources", lists the
+services)."""
 
 from __future__ import annotations
 

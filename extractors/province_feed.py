@@ -1,5 +1,5 @@
 """A province's publication feed and its Form 06 dossier statistics (our JSON design, served by
-the simulator; docs/sources.md). Both page by ``page``/``per_page`` with a ``total``."""
+the simulator; README, "Sources"). Both page by ``page``/``per_page`` with a ``total``."""
 
 from __future__ import annotations
 

@@ -1,4 +1,6 @@
-"""Real-looking Bắc Kạn agencies, fields and procedure names for the synthetic dataset."""
+"""Real-looking Bắc Kạn agencies, fields and procedure names for the synthetic dataset.
+
+Long because it is data: 200-odd procedure names in their fields, and no code to speak of."""
 
 from __future__ import annotations
 

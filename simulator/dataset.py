@@ -6,7 +6,12 @@ workflows, 198 procedures publicized, 58,463 dossiers: 57,064 resolved, 1,399 in
 online), and it plants defects that validation must hold back for the figures to come out right.
 
 Run ``python -m simulator.dataset OUT_DIR`` (``make dataset``) to write it again; the output is
-byte-for-byte the same every time.
+byte-for-byte the same every time. What happens to each decision is its plan
+(``simulator.plans``); the Form 06 rows are ``simulator.form06``.
+
+Long because it is one story told in order (the catalogue, the plan's decisions, what the portal
+got of them, the planted defects, the files): split further, it would be read in several files
+at once.
 """
 
 from __future__ import annotations
@@ -15,13 +20,14 @@ import json
 import random
 import sys
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-from reconcile.calendar import add_working_days
 from simulator.annexes import AnnexTable, docx_bytes, title_lines, xlsx_bytes
-from simulator.catalogue import DEPARTMENTS, DISTRICTS, LOCAL_LEVELS
+from simulator.catalogue import DEPARTMENTS, LOCAL_LEVELS
+from simulator.form06 import next_quarter, previous_quarter, quarter_rows
+from simulator.plans import PLANS, WORKFLOW_ONLY, add_working_days
 
 SEED = 20200630
 PROVINCE = "06"
@@ -66,13 +72,6 @@ NATIONAL_LIST = {
     "replaced": "modified",
     "abolished": "rescinded",
 }
-# Figures of the real report; the clean rows must add up to them.
-DOSSIERS_RECEIVED, DOSSIERS_RESOLVED, DOSSIERS_IN_PROGRESS, DOSSIERS_ONLINE = (
-    58463,
-    57064,
-    1399,
-    6687,
-)
 
 
 @dataclass
@@ -83,42 +82,6 @@ class Procedure:
     ministry: str
     agency: str
     level: str
-
-
-@dataclass
-class PublicationPlan:
-    """One Q2 publication decision and what happens to it on the national portal."""
-
-    size: int
-    signed: date
-    workflows: int = 0
-    publicized_after_days: int | None = 3  # working days; None = never publicized
-    forgotten: int = 0  # items the province never entered on the national database
-    removed_abolished: int = 0  # abolished items deleted from the database, not rescinded
-    items: list[dict] = field(default_factory=list)
-
-
-PLANS = [
-    PublicationPlan(24, date(2020, 4, 3), workflows=18, publicized_after_days=2),
-    PublicationPlan(18, date(2020, 4, 9), workflows=12, publicized_after_days=4),
-    PublicationPlan(12, date(2020, 4, 16), publicized_after_days=7),
-    PublicationPlan(9, date(2020, 4, 22), publicized_after_days=3),
-    PublicationPlan(30, date(2020, 5, 5), workflows=9, publicized_after_days=5),
-    PublicationPlan(14, date(2020, 5, 12), publicized_after_days=1),
-    PublicationPlan(
-        22, date(2020, 5, 15), workflows=14, publicized_after_days=9, removed_abolished=2
-    ),
-    PublicationPlan(21, date(2020, 5, 21), workflows=10, publicized_after_days=3),
-    PublicationPlan(6, date(2020, 5, 27), publicized_after_days=6, forgotten=2),
-    PublicationPlan(17, date(2020, 6, 2), publicized_after_days=2),
-    PublicationPlan(11, date(2020, 6, 5), publicized_after_days=4),
-    PublicationPlan(18, date(2020, 6, 9), publicized_after_days=8),
-    PublicationPlan(2, date(2020, 6, 12), publicized_after_days=None),
-    PublicationPlan(3, date(2020, 6, 25), publicized_after_days=8),  # lands in Q3
-]
-# Decisions delivered only as a signed document's annex, not in the feed: n -> file format.
-ANNEX_ONLY = {9: "xlsx", 12: "docx"}
-WORKFLOW_ONLY = [(11, date(2020, 4, 28)), (8, date(2020, 5, 29)), (11, date(2020, 6, 18))]
 
 
 def catalogue(rng: random.Random) -> list[Procedure]:
@@ -138,16 +101,6 @@ def catalogue(rng: random.Random) -> list[Procedure]:
                 codes.add(code)
                 procedures.append(Procedure(code, name, field_name, ministry, agency, level))
     return procedures
-
-
-def split(total: int, parts: int, rng: random.Random, spread: float = 0.8) -> list[int]:
-    """Split ``total`` into ``parts`` non-negative integers that add up exactly."""
-    weights = [rng.uniform(1 - spread, 1 + spread) for _ in range(parts)]
-    raw = [total * w / sum(weights) for w in weights]
-    out = [int(x) for x in raw]
-    for i in sorted(range(parts), key=lambda i: raw[i] - out[i], reverse=True)[: total - sum(out)]:
-        out[i] += 1
-    return out
 
 
 def vn_date(d: date) -> str:
@@ -234,7 +187,7 @@ def build(rng: random.Random) -> dict[str, object]:  # noqa: C901 - one linear s
 
     publicized: list[Procedure] = []
     start = 0
-    for n, plan in enumerate(PLANS, start=1):
+    for plan in PLANS:
         chosen = procs[start : start + plan.size]
         start += plan.size
         actions = []
@@ -258,19 +211,17 @@ def build(rng: random.Random) -> dict[str, object]:  # noqa: C901 - one linear s
             "title": decision_title(kind, agency),
             "signed_date": vn_date(plan.signed),
             "effective_date": vn_date(plan.signed + timedelta(days=rng.choice([0, 0, 10, 15]))),
-            # When the underlying legal document takes effect: Decree 63 wants the decision
-            # 5 working days before; decisions 4 and 11 come too close to it.
-            "basis_effective_date": vn_date(
-                add_working_days(plan.signed, 2 if n in (4, 11) else 12)
-            ),
+            "basis_effective_date": vn_date(add_working_days(plan.signed, plan.basis_after_days)),
             "publishes_procedures": True,
             "approves_workflows": bool(plan.workflows),
             "items": [item_row(i + 1, p, a) for i, (p, a) in enumerate(items)],
             "workflows": [_workflow(i + 1, p, rng) for i, p in enumerate(chosen[: plan.workflows])],
         }
-        if n in ANNEX_ONLY:
-            name = f"annexes/{PROVINCE}/QD-{decision_number}-UBND-phu-luc.{ANNEX_ONLY[n]}"
-            annexes[name] = annex_file(decision, ANNEX_ONLY[n])
+        if plan.planted_row:
+            decision["items"].append(_planted_row(plan.planted_row, decision["items"], procs))
+        if plan.annex_only:
+            name = f"annexes/{PROVINCE}/QD-{decision_number}-UBND-phu-luc.{plan.annex_only}"
+            annexes[name] = annex_file(decision, plan.annex_only)
         else:
             feed.append(decision)
         if plan.publicized_after_days is None:
@@ -278,14 +229,11 @@ def build(rng: random.Random) -> dict[str, object]:  # noqa: C901 - one linear s
         entered = items[: len(items) - plan.forgotten]
         if plan.removed_abolished:
             entered = entered[: len(entered) - plan.removed_abolished]
-        # Numbers as provinces really typed them on the portal.
-        code = {
-            3: f"0{decision_number}/QĐ-UBND",
-            5: f"{decision_number}/QĐ-UBND.",
-            8: f"{decision_number}/QĐ-UBND ngày {plan.signed.day}/{plan.signed.month}/2020",
-        }.get(n, f"{decision_number}/QĐ-UBND")
+        code = plan.portal_number.format(
+            n=decision_number, day=plan.signed.day, month=plan.signed.month
+        )
         rows = national_rows(entered)
-        if n == 6:  # the portal sends some names decomposed (NFD) and with double spaces
+        if plan.decomposed_names:
             rows["new"][:1] = [
                 {**r, "PROCEDURE_NAME": unicodedata.normalize("NFD", r["PROCEDURE_NAME"])}
                 for r in rows["new"][:1]
@@ -294,7 +242,7 @@ def build(rng: random.Random) -> dict[str, object]:  # noqa: C901 - one linear s
                 {**r, "PROCEDURE_NAME": r["PROCEDURE_NAME"].replace(" ", "  ", 2)}
                 for r in rows["modified"][:1]
             ]
-        if n == 10 and rows["new"]:  # entered under a shortened name: found by fuzzy matching
+        if plan.shortened_name and rows["new"]:
             first = rows["new"][0]
             rows["new"][0] = {**first, "PROCEDURE_NAME": first["PROCEDURE_NAME"].rsplit(" ", 1)[0]}
         national.append(
@@ -331,7 +279,7 @@ def build(rng: random.Random) -> dict[str, object]:  # noqa: C901 - one linear s
             }
         )
 
-    _plant_feed_defects(feed, procs, rng)
+    _plant_feed_decisions(feed, procs)
     _plant_national_defects(national, procs, national_ids, national_rows)
     # Another province's decisions in the same listing: the agency filter must keep them out.
     for k, p in enumerate(procs[100:102]):
@@ -373,23 +321,23 @@ def build(rng: random.Random) -> dict[str, object]:  # noqa: C901 - one linear s
         "dossier_stats/06-2020-Q2.json": {
             "province": PROVINCE,
             "period": "2020-Q2",
-            "rows": (q2 := _dossier_stats(rng)),
+            "rows": (q2 := quarter_rows(rng)),
         },
         "dossier_stats/06-2020-Q1.json": {
             "province": PROVINCE,
             "period": "2020-Q1",
-            "rows": _previous_quarter(q2, rng),
+            "rows": previous_quarter(q2, rng),
         },
         # Two more quarters, so a year can be backfilled period by period.
         "dossier_stats/06-2020-Q3.json": {
             "province": PROVINCE,
             "period": "2020-Q3",
-            "rows": (q3 := _next_quarter(q2[:-2], rng)),
+            "rows": (q3 := next_quarter(q2[:-2], rng)),
         },
         "dossier_stats/06-2020-Q4.json": {
             "province": PROVINCE,
             "period": "2020-Q4",
-            "rows": _next_quarter(q3, rng),
+            "rows": next_quarter(q3, rng),
         },
     }
 
@@ -413,24 +361,21 @@ def _workflow(stt: int, p: Procedure, rng: random.Random) -> dict:
     }
 
 
-def _plant_feed_defects(feed: list[dict], procs: list[Procedure], rng: random.Random) -> None:
-    """Rows validation must hold back; each kind is named in the README."""
-    q2 = [
-        d
-        for d in feed
-        if d["publishes_procedures"]
-        and d["signed_date"].endswith("/2020")
-        and d["decision_id"] != "06-2020-0412"
-    ]
-    # 1. malformed procedure code
-    bad = item_row(len(q2[2]["items"]) + 1, procs[150], "new")
-    q2[2]["items"].append({**bad, "procedure_code": "1.00758"})
-    # 2. duplicate annex row (same procedure and action twice in one annex)
-    q2[4]["items"].append({**q2[4]["items"][3], "stt": len(q2[4]["items"]) + 1})
-    # 3. unknown action
-    odd = item_row(len(q2[7]["items"]) + 1, procs[160], "amended")
-    q2[7]["items"].append({**odd, "action": "Điều chỉnh tên gọi"})
-    # 4. impossible date: the whole decision and its annex are held back
+def _planted_row(kind: str, items: list[dict], procs: list[Procedure]) -> dict:
+    """A row validation must hold back (README's table of planted defects)."""
+    stt = len(items) + 1
+    if kind == "bad_code":  # a malformed procedure code
+        return {**item_row(stt, procs[150], "new"), "procedure_code": "1.00758"}
+    if kind == "repeated_row":  # the same procedure and action twice in one annex
+        return {**items[3], "stt": stt}
+    if kind == "unknown_action":
+        return {**item_row(stt, procs[160], "amended"), "action": "Điều chỉnh tên gọi"}
+    raise ValueError(f"unknown planted row {kind!r}")
+
+
+def _plant_feed_decisions(feed: list[dict], procs: list[Procedure]) -> None:
+    """Whole decisions validation must hold back (README's table of planted defects)."""
+    # An impossible date: the whole decision and its annex are held back
     feed.append(
         {
             "decision_id": "06-2020-0745",
@@ -444,7 +389,7 @@ def _plant_feed_defects(feed: list[dict], procs: list[Procedure], rng: random.Ra
             "workflows": [],
         }
     )
-    # 5. decision number without a number
+    # A decision number without a number
     feed.append(
         {
             "decision_id": "06-2020-XXXX",
@@ -461,7 +406,7 @@ def _plant_feed_defects(feed: list[dict], procs: list[Procedure], rng: random.Ra
 
 
 def _plant_national_defects(national, procs, national_ids, national_rows) -> None:
-    # 6. an impossible publishing date on the portal: the row and its lists are held back
+    # An impossible publishing date on the portal: the row and its lists are held back
     national.append(
         {
             "row": {
@@ -475,129 +420,6 @@ def _plant_national_defects(national, procs, national_ids, national_rows) -> Non
             **national_rows([(p, "new") for p in procs[190:192]]),
         }
     )
-
-
-def _dossier_stats(rng: random.Random) -> list[dict]:
-    """Form 06 rows per agency; the clean ones add up to the report's dossier figures."""
-    units = [(agency, "tỉnh") for agency, _, _ in DEPARTMENTS]
-    units += [(f"UBND {d}", "huyện") for d in DISTRICTS]
-    units += [(f"UBND các xã, phường, thị trấn thuộc {d}", "xã") for d in DISTRICTS]
-    n = len(units)
-    resolved = split(DOSSIERS_RESOLVED, n, rng)
-    in_progress = split(DOSSIERS_IN_PROGRESS, n, rng)
-    online = split(DOSSIERS_ONLINE, n, rng)
-    rows = []
-    for i, (agency, level) in enumerate(units):
-        received = resolved[i] + in_progress[i]
-        online_i = min(online[i], received)
-        carried = min(in_progress[i], received - online_i)
-        early, on_time, late = split(resolved[i], 3, rng, 0.9) if resolved[i] else (0, 0, 0)
-        late, on_time = min(late, resolved[i] // 20), on_time + late - min(late, resolved[i] // 20)
-        within, overdue = split(in_progress[i], 2, rng, 0.5) if in_progress[i] else (0, 0)
-        within, overdue = within + overdue - overdue // 4, overdue // 4
-        rows.append(
-            _form06(
-                i + 1,
-                agency,
-                level,
-                received,
-                online_i,
-                carried,
-                early,
-                on_time,
-                late,
-                within,
-                overdue,
-            )
-        )
-    # Keep the online total exact after capping.
-    short = DOSSIERS_ONLINE - sum(int(r["tiepNhanQuaMang"]) for r in rows)
-    for r in rows:
-        room = int(r["tiepNhanTrucTiepVaBCCI"])
-        take = min(room, short)
-        r["tiepNhanQuaMang"] = str(int(r["tiepNhanQuaMang"]) + take)
-        r["tiepNhanTrucTiepVaBCCI"] = str(room - take)
-        short -= take
-    # 7. a row whose totals do not add up; 8. a count that is not a number
-    rows.append(_form06(n + 1, "Sở Ngoại vụ", "tỉnh", 120, 10, 0, 40, 50, 10, 10, 5))
-    rows[-1]["dangXuLyVaBoSung"] = "25"
-    rows.append(_form06(n + 2, "Sở Khoa học và Công nghệ", "tỉnh", 80, 8, 0, 30, 40, 0, 10, 0))
-    rows[-1]["tongSo"] = "8O"
-    return rows
-
-
-def _previous_quarter(q2: list[dict], rng: random.Random) -> list[dict]:
-    """Q1 rows whose in-progress counts are what Q2 carried over, but for one agency (planted,
-    so the carry-over check has something to find); the Q2-only defect rows are left out."""
-    return _quarter(
-        q2[:-2],
-        rng,
-        carried=[0] * (len(q2) - 2),
-        in_progress=[
-            int(row["tiepNhanKyTruoc"]) + (7 if i == 3 else 0) for i, row in enumerate(q2[:-2])
-        ],
-    )
-
-
-def _next_quarter(before: list[dict], rng: random.Random) -> list[dict]:
-    """The following quarter: each agency carries over what it left in progress."""
-    return _quarter(
-        before,
-        rng,
-        carried=[int(r["dangXuLyVaBoSung"]) for r in before],
-        in_progress=[None] * len(before),
-    )
-
-
-def _quarter(
-    agencies: list[dict], rng: random.Random, carried: list[int], in_progress: list[int | None]
-) -> list[dict]:
-    """Form 06 rows for the same agencies in another quarter; counts not given are drawn."""
-    rows = []
-    for i, (agency, carried_i, progress) in enumerate(
-        zip(agencies, carried, in_progress, strict=True)
-    ):
-        resolved = rng.randrange(200, 3000)
-        progress = rng.randrange(0, 80) if progress is None else progress
-        online = rng.randrange(0, (resolved + progress) // 5 + 1)
-        early, late = resolved // 10, resolved // 25
-        within = progress - progress // 5
-        rows.append(
-            _form06(
-                i + 1,
-                agency["donVi"],
-                agency["capHanhChinh"],
-                resolved + progress,
-                online,
-                carried_i,
-                early,
-                resolved - early - late,
-                late,
-                within,
-                progress - within,
-            )
-        )
-    return rows
-
-
-def _form06(stt, agency, level, received, online, carried, early, on_time, late, within, overdue):
-    resolved, in_progress = early + on_time + late, within + overdue
-    return {
-        "stt": str(stt),
-        "donVi": agency,
-        "capHanhChinh": level,
-        "tongSo": str(received),
-        "tiepNhanQuaMang": str(online),
-        "tiepNhanTrucTiepVaBCCI": str(received - online - carried),
-        "tiepNhanKyTruoc": str(carried),
-        "daXuLyVaTraLai": str(resolved),
-        "daXuLyTruocHan": str(early),
-        "daXuLyDungHanVaTraLai": str(on_time),
-        "daXuLyQuaHan": str(late),
-        "dangXuLyVaBoSung": str(in_progress),
-        "dangXuLyTrongHanVaBoSung": str(within),
-        "dangXuLyQuaHan": str(overdue),
-    }
 
 
 def annex_file(decision: dict, file_format: str) -> bytes:

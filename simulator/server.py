@@ -1,7 +1,7 @@
 """The portal simulator: the national portal's ``POST /jsp/rest.jsp`` contract as recorded in
-``shared/samples/national-portal`` (form field ``params``, JSON arrays, every value a string,
+``tests/fixtures/national-portal`` (form field ``params``, JSON arrays, every value a string,
 ``AMOUNT``/``TOTAL_RECORDS`` and ``ROW_STT`` on every row, ``recordPerPage``/``pageIndex`` paging),
-plus two endpoints of our own design for a province feed and Form 06 statistics (docs/sources.md).
+plus two endpoints of our own design for a province feed and Form 06 statistics (README, "Sources").
 
 Faults are switched on per service (``FaultRule``): error statuses with or without Retry-After,
 latency, truncated bodies, short or repeated pages, for the first N requests or every Nth one.

@@ -1,33 +1,17 @@
-"""Shared fixtures. Airflow reads its environment once, at first import: set it here first."""
+"""Shared fixtures (helpers that are not fixtures are in ``tests/helpers.py``). Airflow reads
+its environment once, at first import: it is set here, before any test imports it."""
 
 from __future__ import annotations
 
 import os
 import uuid
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-SAMPLES = Path(__file__).parent / "fixtures" / "national-portal"
-DATASET = ROOT / "data" / "bac-kan-2020-q2"
-
-from tthc.demo import airflow_env  # noqa: E402  (imports no Airflow)
+from tests.helpers import DATASET, ROOT
+from tthc.demo import airflow_env  # imports no Airflow
 
 os.environ.update(airflow_env(ROOT / "var" / "test-airflow", ROOT / "dags"))
-
-# The figures of the real Q2/2020 report (shared/seed): the bundled dataset must reproduce them.
-SEED_FIGURES = {
-    "publication_decisions": 14,
-    "procedures_published": 207,
-    "workflow_decisions": 8,
-    "workflows_approved": 93,
-    "procedures_publicized": 198,
-    "dossiers_received": 58463,
-    "dossiers_resolved": 57064,
-    "dossiers_in_progress": 1399,
-    "dossiers_online": 6687,
-}
 
 
 @pytest.fixture
@@ -36,19 +20,6 @@ def simulator():
 
     with SimulatorServer(DATASET) as server:
         yield server
-
-
-def make_settings(home: Path, url: str, mirror_url: str = "", **extra):
-    from tthc.settings import Settings
-
-    defaults = {"http_backoff_s": 0.01, "http_retries": 2, "national_rate_limit_per_s": 0}
-    return Settings(
-        home=home,
-        province_feed_url=url,
-        national_portal_url=url,
-        mirror_url=mirror_url,
-        **{**defaults, **extra},
-    )
 
 
 @pytest.fixture(scope="session")
@@ -88,33 +59,6 @@ def mirror_url(request, tmp_path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'mirror.sqlite'}"
     return request.getfixturevalue("pg_url")
-
-
-def assert_rows_accounted_for(result: dict) -> None:
-    """Every extracted row of every dataset is inserted, updated, unchanged, quarantined or a
-    duplicate (the run summary's own promise, checked from its figures)."""
-    for name, c in result["datasets"].items():
-        outcomes = ("inserted", "updated", "unchanged", "quarantined", "duplicates")
-        assert c["extracted"] == sum(c[k] for k in outcomes), name
-
-
-def sync_dataset(home: Path, data: Path = DATASET, periods: tuple[str, ...] = ("2020-Q2",)):
-    """A fresh SQLite mirror under ``home`` with ``data`` synced through the simulator: the
-    publications and the statistics of ``periods``. Returns the settings used."""
-    from loaders.db import make_engine, upgrade
-    from simulator.server import SimulatorServer
-    from tthc import pipeline
-
-    url = f"sqlite:///{home / 'mirror.sqlite'}"
-    upgrade(make_engine(url))
-    with SimulatorServer(data) as server:
-        settings = make_settings(home, server.url, url)
-        runs = [pipeline.new_run("publications", province="06")]
-        runs += [pipeline.new_run("dossier-stats", province="06", period=p) for p in periods]
-        for run in runs:
-            result = pipeline.sync(settings, run)
-            assert result["status"] == "success", result["error"]
-    return settings
 
 
 @pytest.fixture

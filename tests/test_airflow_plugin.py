@@ -10,7 +10,7 @@ import uvicorn
 
 from loaders.db import make_engine
 from reconcile.run import reconcile
-from tests.conftest import sync_dataset
+from tests.helpers import sync_dataset
 from tthc.reports import write_quarterly_reports
 from tthc.webapp import create_app
 

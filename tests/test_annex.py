@@ -12,7 +12,8 @@ from extractors.annex import AnnexFile, AnnexFileError, annex_rows, annex_urls
 from loaders.db import make_engine, upgrade
 from loaders.schema import annex_files, province_decisions, province_items, quarantine
 from simulator.annexes import AnnexTable, docx_bytes, fixture_documents, title_lines, xlsx_bytes
-from tests.conftest import DATASET, assert_rows_accounted_for, make_settings
+from tests import helpers
+from tests.helpers import DATASET, make_settings
 from transforms.annex import (
     HEADERS,
     AnnexLayoutError,
@@ -21,7 +22,6 @@ from transforms.annex import (
     column_for,
     parse_annex,
 )
-from tthc import pipeline
 
 FIXTURES = Path(__file__).parent / "fixtures" / "annexes"
 FILES = [
@@ -240,11 +240,7 @@ def annex_only(tmp_path, mirror_url):
 
 
 def sync(settings, *annex: str) -> dict:
-    result = pipeline.sync(
-        settings, pipeline.new_run("publications", province="06", annex_sources=list(annex))
-    )
-    assert_rows_accounted_for(result)
-    return result
+    return helpers.sync(settings, province="06", annex_sources=list(annex), expect=None)
 
 
 def test_annex_files_sync_with_every_row_accounted_for(annex_only):
@@ -356,7 +352,7 @@ def test_cli_reads_annex_paths(simulator, env_settings, capsys, monkeypatch):
 
 
 def test_the_bundled_annex_only_decisions_come_from_their_files(tmp_path):
-    from tests.conftest import sync_dataset
+    from tests.helpers import sync_dataset
 
     settings = sync_dataset(tmp_path)
     with make_engine(settings.mirror_url).connect() as conn:

@@ -13,9 +13,7 @@ import pytest
 
 from loaders.db import make_engine, upgrade
 from simulator.server import SimulatorServer
-from tests.conftest import DATASET, ROOT, make_settings
-from tests.test_national_sync import snapshot
-from tthc import pipeline
+from tests.helpers import DATASET, ROOT, make_settings, snapshot, sync
 
 pytestmark = pytest.mark.airflow
 DAG = "tthc_dossier_stats_sync"
@@ -147,8 +145,7 @@ def test_a_backfill_by_period_equals_four_runs_and_rerunning_changes_nothing(
     upgrade(make_engine(separate))
     settings = make_settings(tmp_path / "separate", simulator.url, separate)
     for quarter in ("2020-Q1", "2020-Q2", "2020-Q3", "2020-Q4"):
-        run = pipeline.new_run("dossier-stats", province="06", period=quarter)
-        assert pipeline.sync(settings, run)["status"] == "success"
+        sync(settings, "dossier-stats", province="06", period=quarter)
     backfilled = snapshot(env["TTHC_MIRROR_URL"])
     assert backfilled == snapshot(separate)
     assert len({row[1] for row in backfilled["dossier_stats"]}) == 4  # four periods

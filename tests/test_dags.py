@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, SEED_FIGURES
+from tests.helpers import ROOT, SEED_FIGURES
 
 DAG_FILES = sorted((ROOT / "dags").glob("*.py"))
 HEAVY = [

@@ -1,7 +1,7 @@
 """The bundled dataset is exactly what its generator writes, every time."""
 
 from simulator.dataset import write
-from tests.conftest import DATASET
+from tests.helpers import DATASET
 
 
 def test_generator_reproduces_the_bundled_dataset(tmp_path):

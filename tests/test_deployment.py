@@ -7,7 +7,7 @@ import re
 import pytest
 import yaml
 
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 AIRFLOW_SERVICES = {
     "airflow-apiserver",

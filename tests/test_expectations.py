@@ -9,21 +9,12 @@ import pytest
 
 from expectations.validate import SUITES_DIR, Validator, load_suite_json
 from simulator.server import PortalSimulator
-from tests.conftest import DATASET
+from tests.helpers import DATASET
 from transforms import dossier_stats, national, publications
 from transforms.frames import split_duplicates
+from tthc.datasets import DATASETS
 
 SUITES = sorted(p.stem for p in SUITES_DIR.glob("*.json"))
-PARENT = {
-    "province_items": "province_decisions",
-    "province_workflows": "province_decisions",
-    "national_procedures": "national_decisions",
-    "national_decision_fields": "national_decisions",
-}
-KEYS = {
-    "province_items": ["decision_id", "item_key"],
-    "national_procedures": ["decision_id", "list_kind", "procedure_id"],
-}
 
 
 @cache
@@ -59,7 +50,7 @@ def raw_frames() -> dict[str, pd.DataFrame]:
     return {
         "province_decisions": publications.province_decisions(feed, "06"),
         "province_items": split_duplicates(
-            publications.province_items(feed), KEYS["province_items"]
+            publications.province_items(feed), DATASETS["province_items"].key
         )[0],
         "province_workflows": publications.province_workflows(feed),
         "national_decisions": national.national_decisions([("sim", {}, decisions)]),
@@ -89,8 +80,8 @@ def clean(validator):
         *[s for s in SUITES if s not in ("province_decisions", "national_decisions")],
     ]:
         p = {"min_rows": 0}
-        if name in PARENT:
-            p["known_decision_ids"] = frames[PARENT[name]]["decision_id"].tolist()
+        if parent := DATASETS[name].parent:
+            p["known_decision_ids"] = frames[parent]["decision_id"].tolist()
         frames[name] = validator.validate(name, raw_frames()[name], p).valid.head(20)
         params[name] = p
     return frames, params

@@ -10,7 +10,7 @@ from extractors.landing import Landing
 from extractors.national_portal import NationalPortal, extract_national
 from extractors.province_feed import extract_province_feed
 from simulator.server import FaultRule, Faults, SimulatorServer
-from tests.conftest import DATASET
+from tests.helpers import DATASET
 
 
 def client(**kw) -> HttpClient:

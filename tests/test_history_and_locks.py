@@ -15,9 +15,8 @@ from loaders.locks import RunLocked, run_lock
 from loaders.schema import province_decisions, province_items
 from loaders.upsert import upsert
 from simulator.server import SimulatorServer
-from tests.conftest import DATASET, ROOT, make_settings
+from tests.helpers import DATASET, ROOT, make_settings, sync
 from transforms.frames import with_content_hash
-from tthc import pipeline
 
 
 def seed(conn, rows):
@@ -114,10 +113,7 @@ def test_versions_follow_a_decision_whose_dates_change(mirror_url):
 def test_the_mirror_answers_what_a_procedure_was_on_a_date(tmp_path, simulator, mirror_url):
     upgrade(make_engine(mirror_url))
     settings = make_settings(tmp_path, simulator.url, mirror_url)
-    assert (
-        pipeline.sync(settings, pipeline.new_run("publications", province="06"))["status"]
-        == "success"
-    )
+    sync(settings, province="06")
     feed = pd.read_json(DATASET / "province_feed/06.json")["decisions"]
     q1 = next(d for d in feed if d["number"] == "412/QĐ-UBND")
     code = q1["items"][0]["procedure_code"]  # published new in Q1, amended in Q2
@@ -135,7 +131,7 @@ def test_the_mirror_answers_what_a_procedure_was_on_a_date(tmp_path, simulator, 
 def test_cli_shows_a_procedures_versions(tmp_path, env_settings, capsys, monkeypatch):
     import json
 
-    from tests.conftest import sync_dataset
+    from tests.helpers import sync_dataset
     from tthc.cli import main
 
     settings = sync_dataset(tmp_path)
@@ -201,9 +197,8 @@ def test_a_sync_refused_by_the_lock_fails_clearly(tmp_path, mirror_url):
     holder = hold_lock(mirror_url, tmp_path / "var" / "locks", 3)
     try:
         with SimulatorServer(DATASET) as server:
-            result = pipeline.sync(
-                make_settings(tmp_path, server.url, mirror_url),
-                pipeline.new_run("publications", province="06"),
+            result = sync(
+                make_settings(tmp_path, server.url, mirror_url), province="06", expect=None
             )
     finally:
         holder.wait()

@@ -6,7 +6,7 @@ import json
 import pytest
 import requests
 
-from tests.conftest import SAMPLES
+from tests.helpers import SAMPLES
 from transforms import national
 
 DECISION_LISTS = {

@@ -10,34 +10,15 @@ import time
 
 import pandas as pd
 import pytest
-from sqlalchemy import select
 
 from loaders.db import make_engine, upgrade
-from loaders.schema import DATA_TABLES
 from simulator import national_dataset
 from simulator.server import FaultRule, Faults, SimulatorServer
-from tests.conftest import ROOT, make_settings
-from tthc import pipeline
-
-UNTRACKED = ["content_hash", "source_ref", "first_run_id", "run_id"]
+from tests.helpers import ROOT, make_settings, snapshot, sync
 
 
-def snapshot(url: str) -> dict[str, list[tuple]]:
-    """The mirror's data, without the columns that say which run wrote it."""
-    engine = make_engine(url)
-    out = {}
-    with engine.connect() as conn:
-        for table in DATA_TABLES:
-            columns = [c for c in table.columns if c.name not in UNTRACKED]
-            out[table.name] = sorted(tuple(map(str, r)) for r in conn.execute(select(*columns)))
-    engine.dispose()
-    return out
-
-
-def national(settings, **kw):
-    result = pipeline.sync(settings, pipeline.new_run("national", **kw))
-    assert result["status"] == "success", result["error"]
-    return result
+def national(settings, expect: str | None = "success", **kw):
+    return sync(settings, "national", expect=expect, **kw)
 
 
 @pytest.fixture(scope="module")
@@ -123,10 +104,7 @@ def test_a_persistent_failure_fails_and_a_later_run_recovers(tmp_path, datasets,
         FaultRule("get_rescinded_procedures_by_dp_id_service_v2", status=502, every_nth=50)
     )
     with SimulatorServer(datasets["after"], faults=broken) as server:
-        result = pipeline.sync(
-            make_settings(tmp_path, server.url, url, http_retries=0),
-            pipeline.new_run("national", full=True),
-        )
+        result = national(make_settings(tmp_path, server.url, url, http_retries=0), None, full=True)
     assert result["status"] == "failed" and "HTTP 502" in result["error"]
     assert "get_rescinded_procedures_by_dp_id_service_v2" in result["error"]
     assert all(not rows for rows in snapshot(url).values())  # nothing half-loaded
@@ -138,11 +116,9 @@ def test_a_persistent_failure_fails_and_a_later_run_recovers(tmp_path, datasets,
 def test_repeated_pages_are_caught(tmp_path, datasets):
     faults = Faults(FaultRule("decision_publishment_advanced_search_service_v2", repeat_page=True))
     with SimulatorServer(datasets["after"], faults=faults) as server:
-        result = pipeline.sync(
-            make_settings(tmp_path, server.url, fresh(tmp_path, "m"), page_size=100),
-            pipeline.new_run("national"),
-        )
-    assert result["status"] == "failed" and "page 2" in result["error"]
+        settings = make_settings(tmp_path, server.url, fresh(tmp_path, "m"), page_size=100)
+        result = national(settings, expect="failed")
+    assert "page 2" in result["error"]
 
 
 def test_sigkill_mid_run_then_a_rerun_equals_a_clean_sync(tmp_path, datasets, clean):

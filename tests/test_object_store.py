@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from loaders.db import make_engine, upgrade
 from loaders.schema import province_items
-from tests.conftest import DATASET, SEED_FIGURES, make_settings
+from tests.helpers import DATASET, SEED_FIGURES, make_settings
 from tthc import pipeline
 from tthc.storage import Store
 

@@ -12,7 +12,14 @@ from loaders.staging import STAGING_PREFIX, staging_table
 from loaders.upsert import StagingLost
 from reconcile.quarterly import quarterly_report
 from simulator.server import FaultRule, Faults, SimulatorServer
-from tests.conftest import DATASET, SEED_FIGURES, assert_rows_accounted_for, make_settings
+from tests.helpers import (
+    DATASET,
+    SEED_FIGURES,
+    assert_rows_accounted_for,
+    make_settings,
+    snapshot,
+    sync,
+)
 from tthc import pipeline
 from tthc.datasets import KINDS
 from tthc.pipeline import sizes
@@ -32,14 +39,10 @@ PLANTED = {
 
 
 def sync_all(settings):
-    results = [
-        pipeline.sync(settings, pipeline.new_run("publications", province="06")),
-        pipeline.sync(settings, pipeline.new_run("dossier-stats", province="06", period="2020-Q2")),
+    return [
+        sync(settings, province="06"),
+        sync(settings, "dossier-stats", province="06", period="2020-Q2"),
     ]
-    for result in results:
-        assert result["status"] == "success", result["error"]
-        assert_rows_accounted_for(result)
-    return results
 
 
 @pytest.fixture
@@ -107,11 +110,7 @@ def test_a_failing_source_fails_the_run_and_leaves_the_mirror_as_it_was(
         before = mirror_stats(conn)
     faults = Faults(FaultRule("get_rescinded_procedures_by_dp_id_service_v2", status=500))
     with SimulatorServer(DATASET, faults=faults) as bad:
-        result = pipeline.sync(
-            make_settings(tmp_path, bad.url, mirror_url),
-            pipeline.new_run("publications", province="06"),
-        )
-    assert result["status"] == "failed"
+        result = sync(make_settings(tmp_path, bad.url, mirror_url), province="06", expect="failed")
     assert "get_rescinded_procedures_by_dp_id_service_v2" in result["error"]
     with engine.connect() as conn:
         assert mirror_stats(conn) == before
@@ -124,7 +123,7 @@ def test_a_row_fixed_at_the_source_leaves_quarantine(tmp_path, mirror_url, engin
     shutil.copytree(DATASET, data)
     with SimulatorServer(data) as server:
         settings = make_settings(tmp_path, server.url, mirror_url)
-        pipeline.sync(settings, pipeline.new_run("publications", province="06"))
+        sync(settings, province="06")
     feed_path = data / "province_feed" / "06.json"
     feed = json.loads(feed_path.read_text(encoding="utf-8"))
     for decision in feed["decisions"]:
@@ -133,10 +132,7 @@ def test_a_row_fixed_at_the_source_leaves_quarantine(tmp_path, mirror_url, engin
                 item["procedure_code"] = "1.007580"
     feed_path.write_text(json.dumps(feed, ensure_ascii=False), encoding="utf-8")
     with SimulatorServer(data) as server:
-        result = pipeline.sync(
-            make_settings(tmp_path, server.url, mirror_url),
-            pipeline.new_run("publications", province="06"),
-        )
+        result = sync(make_settings(tmp_path, server.url, mirror_url), province="06")
     assert result["datasets"]["province_items"]["inserted"] == 1
     with engine.connect() as conn:
         released = conn.execute(
@@ -151,9 +147,7 @@ def test_a_row_fixed_at_the_source_leaves_quarantine(tmp_path, mirror_url, engin
 
 
 def _staging_tables(engine) -> list[str]:
-    return sorted(
-        n for n in inspect(engine).get_table_names() if n.startswith(STAGING_PREFIX)
-    )
+    return sorted(n for n in inspect(engine).get_table_names() if n.startswith(STAGING_PREFIX))
 
 
 def test_staged_rows_wait_in_the_mirror_between_validate_and_load(
@@ -212,8 +206,6 @@ def test_cli_prints_the_run_summary_contract(simulator, env_settings, capsys):
 
 def test_tiny_chunks_give_the_same_mirror_and_counts(tmp_path, simulator, monkeypatch):
     """Every step works a bounded chunk at a time; the chunk size changes nothing but memory."""
-    from tests.test_national_sync import snapshot
-
     whole, tiny = (f"sqlite:///{tmp_path / name}.sqlite" for name in ("whole", "tiny"))
     results = {}
     chunkings = ((whole, None, sizes.CHUNK_BYTES), (tiny, 7, 1))  # 1: a page a group

@@ -16,7 +16,7 @@ from reconcile.quarterly import quarterly_report
 from reconcile.render import to_html, to_xlsx, write_report
 from reconcile.run import reconcile
 from tests.browser import assert_rendered, chromium
-from tests.conftest import DATASET, SEED_FIGURES, sync_dataset
+from tests.helpers import DATASET, SEED_FIGURES, sync_dataset
 
 HOSTILE_TITLE = '<script>alert("tthc")</script> Quyết định & "trích yếu"'
 

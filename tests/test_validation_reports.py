@@ -10,13 +10,12 @@ from loaders.db import make_engine, upgrade
 from loaders.schema import run_ledger, validation_results
 from simulator.server import SimulatorServer
 from tests.browser import assert_rendered, chromium
-from tests.conftest import DATASET, make_settings
-from tthc import pipeline
+from tests.helpers import DATASET, make_settings, sync
 from tthc.reports import mirror_stats, validation_report
 
 
 def publications(settings):
-    return pipeline.sync(settings, pipeline.new_run("publications", province="06"))
+    return sync(settings, province="06", expect=None)
 
 
 def feed_copy(tmp_path, change):

@@ -1,4 +1,5 @@
-"""Codes and identifiers in their real, messy formats (domain.md)."""
+"""Codes and identifiers in their real, messy formats (README, "Sources"). The suites check
+the same patterns (``tests/test_architecture.py`` holds them equal)."""
 
 from __future__ import annotations
 

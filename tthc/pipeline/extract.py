@@ -71,6 +71,12 @@ def extract(settings: Settings, run: RunRef) -> RunRef:
                 workers=settings.national_workers,
             )
             run.scopes = result.scopes
+            log.info(
+                "%s: %d decisions listed, the lists of %d fetched",
+                run.run_id,
+                result.decisions_listed,
+                result.decisions_fetched,
+            )
         if "dossier_stats" in kind.extracts:
             extract_dossier_stats(
                 http,

@@ -32,7 +32,7 @@ class ParquetSink:
     """Frames appended to one Parquet object; the first frame's schema holds for the rest."""
 
     def __init__(self, store: Store, name: str) -> None:
-        self.store, self.name, self.writer, self.rows = store, name, None, 0
+        self.store, self.name, self.writer = store, name, None
         self._file = None
 
     def write(self, df: pd.DataFrame) -> None:
@@ -43,7 +43,6 @@ class ParquetSink:
         else:
             table = pa.Table.from_pandas(df, schema=self.writer.schema, preserve_index=False)
         self.writer.write_table(table)
-        self.rows += len(df)
 
     def close(self, empty: pd.DataFrame | None = None) -> None:
         """``empty``: the columns to write when no frame came (an empty table, not none)."""

@@ -59,9 +59,10 @@ def cmd_db_upgrade(args, settings: Settings) -> int:
 
 
 def cmd_sync(args, settings: Settings) -> int:
-    from tthc import pipeline
+    from tthc import datasets, pipeline
 
-    province = None if args.kind == "national" else _default_province(settings, args.province)
+    needs_province = datasets.kind(args.kind).needs_province
+    province = _default_province(settings, args.province) if needs_province else None
     run = pipeline.new_run(
         args.kind,
         province=province,

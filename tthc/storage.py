@@ -65,6 +65,12 @@ class Store:
             if path.startswith(folder)
         }
 
+    def remove(self, prefix: str) -> None:
+        """Every object under ``prefix/``, if there are any."""
+        folder = self.path(prefix)
+        if self.fs.exists(folder):
+            self.fs.rm(folder, recursive=True)
+
     def remove_all(self) -> None:
         """Every object under the root."""
         if self.fs.exists(self.root):

@@ -66,39 +66,70 @@ def read_parquet(store: Store, name: str, columns: list[str] | None = None) -> p
 
 def kept_batches(
     store: Store,
-    name: str,
+    names: list[str],
     dropped: np.ndarray,
     columns: list[str] | None = None,
     rows: int | None = None,
 ) -> Iterator[tuple[pa.Table, np.ndarray]]:
-    """A Parquet object ``rows`` (``sizes.CHUNK_ROWS``) rows at a time without the rows numbered in
-    ``dropped`` (sorted), with the numbers of the rows kept."""
-    with store.open(name) as f:
-        source = pq.ParquetFile(f)
-        if source.metadata.num_rows == 0:  # still one (empty) batch, with the columns
-            yield source.read(columns=columns), np.array([], dtype="int64")
-            return
-        offset = 0
-        for batch in source.iter_batches(batch_size=rows or sizes.CHUNK_ROWS, columns=columns):
-            numbers = np.arange(offset, offset + batch.num_rows)
-            offset += batch.num_rows
-            table = pa.Table.from_batches([batch])
-            mine = dropped[(dropped >= numbers[0]) & (dropped <= numbers[-1])]
-            if len(mine):
-                kept = ~np.isin(numbers, mine)
-                table, numbers = table.filter(kept), numbers[kept]
-            yield table, numbers
+    """Parquet objects read in turn as one table, ``rows`` (``sizes.CHUNK_ROWS``) rows at a
+    time, without the rows numbered in ``dropped`` (sorted), with the numbers of the rows kept."""
+    offset = 0
+    for table in _chunks(store, names, columns, rows or sizes.CHUNK_ROWS):
+        numbers = np.arange(offset, offset + table.num_rows)
+        offset += table.num_rows
+        mine = dropped[(dropped >= offset - table.num_rows) & (dropped < offset)]
+        if len(mine):
+            kept = ~np.isin(numbers, mine)
+            table, numbers = table.filter(kept), numbers[kept]
+        yield table, numbers
+
+
+def _chunks(
+    store: Store, names: list[str], columns: list[str] | None, rows: int
+) -> Iterator[pa.Table]:
+    """Tables of ``rows`` rows (the last: what is left) across the objects' boundaries, so a
+    table written in many small parts is still read in chunks of the size asked for. The first
+    object's types hold for the rest (a later part whose column came all empty). No rows at
+    all: one empty table, with the columns."""
+    first: pa.Schema | None = None
+    pending: list[pa.Table] = []
+    held = given = 0
+    for name in names:
+        with store.open(name) as f:
+            source = pq.ParquetFile(f)
+            if first is None:
+                first = source.schema_arrow
+            for batch in source.iter_batches(batch_size=rows, columns=columns):
+                pending.append(_as(first, pa.Table.from_batches([batch])))
+                held += batch.num_rows
+                while held >= rows:
+                    # One contiguous chunk per column: what reads it (GX, COPY) goes faster.
+                    whole = pa.concat_tables(pending).combine_chunks()
+                    yield whole.slice(0, rows)
+                    given += rows
+                    rest = whole.slice(rows)
+                    pending, held = ([rest] if rest.num_rows else []), rest.num_rows
+    if held:
+        yield pa.concat_tables(pending).combine_chunks()
+    elif not given and names:
+        with store.open(names[0]) as f:
+            yield pq.read_table(f, columns=columns).slice(0, 0)
+
+
+def _as(schema: pa.Schema, table: pa.Table) -> pa.Table:
+    wanted = pa.schema([schema.field(n) for n in table.column_names], metadata=schema.metadata)
+    return table if table.schema.equals(wanted) else table.cast(wanted)
 
 
 def kept_chunks(
     store: Store,
-    name: str,
+    names: list[str],
     dropped: np.ndarray,
     columns: list[str] | None = None,
     rows: int | None = None,
 ) -> Iterator[pd.DataFrame]:
     """``kept_batches`` as frames, each indexed by its rows' numbers in the table."""
-    for table, numbers in kept_batches(store, name, dropped, columns, rows):
+    for table, numbers in kept_batches(store, names, dropped, columns, rows):
         yield table.to_pandas(types_mapper=_NULLABLE.get).set_axis(pd.Index(numbers))
 
 
@@ -109,8 +140,9 @@ def return_memory() -> None:
 
 
 class RunFiles:
-    """The files of one run. Per dataset: ``<name>.transformed.parquet`` (every row the
-    transform gave, unique within its group of pages, with its content hash),
+    """The files of one run. Per dataset: ``<name>.transformed/<part>.parquet`` (every row the
+    transform gave, unique within its group of pages, with its content hash; a part per group,
+    read in turn as one table whose rows are numbered from 0),
     ``<name>.duplicates.parquet`` (numbers of rows whose key an earlier group gave) and
     ``<name>.quarantined.parquet`` (the rows validation held, their reasons and numbers)."""
 
@@ -122,8 +154,20 @@ class RunFiles:
         return cls(Store(root) / run_id)
 
     # --- writing ---------------------------------------------------------------------------
-    def transformed_sink(self, name: str) -> ParquetSink:
-        return ParquetSink(self.store, f"{name}.transformed.parquet")
+    def write_transformed(self, name: str, part: int, df: pd.DataFrame) -> None:
+        sink = ParquetSink(self.store, f"{name}.transformed/{part:06d}.parquet")
+        sink.write(df)
+        sink.close()
+
+    def has_transformed(self, name: str) -> bool:
+        return bool(self._parts(name))
+
+    def clear_transformed(self, names: list[str]) -> None:
+        for name in names:
+            self.store.remove(f"{name}.transformed")
+
+    def _parts(self, name: str) -> list[str]:
+        return self.store.names(f"{name}.transformed")
 
     def quarantined_sink(self, name: str) -> ParquetSink:
         return ParquetSink(self.store, f"{name}.quarantined.parquet")
@@ -149,7 +193,7 @@ class RunFiles:
 
     # --- reading ---------------------------------------------------------------------------
     def transformed_rows(self, name: str) -> int:
-        return parquet_rows(self.store, f"{name}.transformed.parquet")
+        return sum(parquet_rows(self.store, part) for part in self._parts(name))
 
     def unique_rows(self, name: str) -> int:
         """The transformed rows but the duplicates: what validation judges."""
@@ -173,27 +217,25 @@ class RunFiles:
     ) -> Iterator[pd.DataFrame]:
         """Every transformed row, ``rows`` (``sizes.CHUNK_ROWS``) at a time, indexed by number."""
         none = np.array([], dtype="int64")
-        return kept_chunks(self.store, f"{name}.transformed.parquet", none, columns, rows)
+        return kept_chunks(self.store, self._parts(name), none, columns, rows)
 
     def unique_chunks(
         self, name: str, columns: list[str] | None = None, rows: int | None = None
     ) -> Iterator[pd.DataFrame]:
         """The transformed rows but the duplicates of earlier ones: what validation judges."""
         dropped = self._numbers(name, "duplicates")
-        return kept_chunks(self.store, f"{name}.transformed.parquet", dropped, columns, rows)
+        return kept_chunks(self.store, self._parts(name), dropped, columns, rows)
 
     def unique_batches(self, name: str) -> Iterator[tuple[pa.Table, np.ndarray]]:
         """``unique_chunks`` as Arrow tables of ``sizes.COPY_ROWS``, with the rows' numbers: what
         validation stages."""
         dropped = self._numbers(name, "duplicates")
-        return kept_batches(
-            self.store, f"{name}.transformed.parquet", dropped, rows=sizes.COPY_ROWS
-        )
+        return kept_batches(self.store, self._parts(name), dropped, rows=sizes.COPY_ROWS)
 
     def valid_chunks(self, name: str, columns: list[str] | None = None) -> Iterator[pd.DataFrame]:
         """The rows validation let through: all but the duplicates and the quarantined."""
         dropped = self._numbers(name, "duplicates", "quarantined")
-        return kept_chunks(self.store, f"{name}.transformed.parquet", dropped, columns)
+        return kept_chunks(self.store, self._parts(name), dropped, columns)
 
     def __repr__(self) -> str:
         return f"RunFiles({self.store.url!r})"

@@ -15,6 +15,7 @@ from tthc.pipeline import sizes
 from tthc.pipeline.files import RunFiles, return_memory
 from tthc.pipeline.runs import RunRef, landing, run_files
 from tthc.settings import Settings
+from tthc.storage import Store
 from tthc.workers import parallel_map
 
 
@@ -33,34 +34,42 @@ def page_groups(landed: Landing, source: str) -> list[list[int]]:
 
 @dataclass(frozen=True)
 class _TransformGroup:
-    """One group of a source's pages through every dataset it feeds, for a worker process: per
-    dataset, the rows unique within the group with their content hash, the rows read, the
-    duplicates dropped, and a hash of each row's key (to find keys repeated across groups)."""
+    """One group of a source's pages through every dataset it feeds, in a worker process. The
+    rows unique within the group, with their content hash, go to the group's part of each
+    dataset's transformed table (written by the worker: rows never travel between processes);
+    per dataset it returns the rows read, the duplicates dropped, and a hash of each written
+    row's key (to find keys repeated across groups)."""
 
     landing_url: str
+    files_url: str
     province: str | None
     source: str
     names: tuple[str, ...]
 
-    def __call__(self, numbers: list[int]) -> dict[str, tuple[pd.DataFrame, int, int, np.ndarray]]:
+    def __call__(self, group: tuple[int, list[int]]) -> dict[str, tuple[int, int, np.ndarray]]:
+        part, numbers = group
         pages = Landing(self.landing_url).read(self.source, numbers)
+        files = RunFiles(Store(self.files_url))
         out = {}
         for name in self.names:
             dataset = datasets.DATASETS[name]
             source = next(s for s in dataset.sources if s.landing == self.source)
             df = source.rows(pages, self.province)
             unique, duplicates = split_duplicates(df, dataset.key)
+            if len(unique):
+                files.write_transformed(name, part, dataset.hashed(unique))
             # As text whatever the group's dtypes, so equal keys always hash alike.
             as_text = unique[dataset.key].astype("string")
             keys = pd.util.hash_pandas_object(as_text, index=False).to_numpy()
-            out[name] = (dataset.hashed(unique), len(df), duplicates, keys)
+            out[name] = (len(df), duplicates, keys)
         return out
 
 
 def transform(settings: Settings, run: RunRef) -> RunRef:
     """Canonical tables, as Parquet. Groups of pages are transformed in
-    ``settings.worker_processes`` processes and written in landing order; each landed page is
-    parsed once, whatever number of datasets it feeds. A key repeated within a group is dropped
+    ``settings.worker_processes`` processes, each group written as its own part of the table,
+    numbered in landing order; each landed page is parsed once, whatever number of datasets it
+    feeds. A key repeated within a group is dropped
     there, one repeated across groups is set aside by row number (``<name>.duplicates``):
     both are counted as duplicates, and the first row of each key is the one kept."""
     files = run_files(settings, run)
@@ -75,21 +84,24 @@ def transform(settings: Settings, run: RunRef) -> RunRef:
     for dataset in wanted:
         if dataset.from_files:
             counts[dataset.name]["from_files"] = 0
-    sinks = {d.name: files.transformed_sink(d.name) for d in wanted}
+    files.clear_transformed([d.name for d in wanted])  # a retried transform starts over
     key_hashes: dict[str, list[np.ndarray]] = {d.name: [] for d in wanted}
+    parts = 0  # the groups of every source, numbered in landing order: the parts' order
     for source, names in by_source.items():
-        work = _TransformGroup(landed.store.url, run.province, source, tuple(names))
-        for results in parallel_map(work, page_groups(landed, source), settings.worker_processes):
-            for name, (unique, extracted, duplicates, keys) in results.items():
-                sinks[name].write(unique)
+        work = _TransformGroup(landed.store.url, files.store.url, run.province, source, (*names,))
+        groups = list(enumerate(page_groups(landed, source), start=parts))
+        parts += len(groups)
+        for results in parallel_map(work, groups, settings.worker_processes):
+            for name, (extracted, duplicates, keys) in results.items():
                 key_hashes[name].append(keys)
                 counts[name]["extracted"] += extracted
                 counts[name]["duplicates"] += duplicates
                 if source in files_sources:
                     counts[name]["from_files"] += extracted
     for dataset in wanted:
-        empty = dataset.sources[0].rows([], run.province)
-        sinks[dataset.name].close(empty=dataset.hashed(empty))
+        if not files.has_transformed(dataset.name):  # an empty table, with its columns
+            empty = dataset.hashed(dataset.sources[0].rows([], run.province))
+            files.write_transformed(dataset.name, 0, empty)
         repeated = _repeated_rows(files, dataset, key_hashes[dataset.name])
         files.write_duplicates(dataset.name, repeated)
         counts[dataset.name]["duplicates"] += len(repeated)

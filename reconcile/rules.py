@@ -4,10 +4,13 @@ deadlines and the matching thresholds. ``tthc.settings.Settings.rules`` builds o
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, TypeVar
 
 from reconcile.classify import MatchRules
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -29,8 +32,13 @@ class Rules:
     match: MatchRules = field(default_factory=MatchRules)
 
     def province(self, code: str) -> ProvinceRules:
-        try:
-            return self.provinces[code]
-        except KeyError:
-            known = ", ".join(sorted(self.provinces)) or "none"
-            raise ValueError(f"province {code!r} is not configured (configured: {known})") from None
+        return configured_province(self.provinces, code)
+
+
+def configured_province(provinces: Mapping[str, T], code: str) -> T:
+    """``provinces[code]``, or an error that lists the provinces there are."""
+    try:
+        return provinces[code]
+    except KeyError:
+        known = ", ".join(sorted(provinces)) or "none"
+        raise ValueError(f"province {code!r} is not configured (configured: {known})") from None

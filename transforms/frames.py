@@ -16,7 +16,40 @@ def records_frame(records: Iterable[tuple[str, dict]], columns: list[str]) -> pd
     for ref, record in records:
         refs.append(ref)
         values.append(record)
-    frame = pd.DataFrame({name: _column([v.get(name) for v in values]) for name in columns})
+    return values_frame(refs, values, columns)
+
+
+def values_frame(
+    refs: list[str],
+    values: list[dict],
+    columns: list[str],
+    given: dict[str, list] | None = None,
+) -> pd.DataFrame:
+    """``records_frame`` of records already apart from their references. ``given``: columns
+    known for every row already (the decision of each annex row), not looked up in the records.
+
+    Arrow reads all the records at once into one struct array (in C++, a third faster than a
+    Python list per column); where a field's values are of mixed types it cannot, and each
+    column is read on its own, so a number among text still stays as it came."""
+    given = given or {}
+    try:
+        records = pa.array(values) if values else None
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        records = None
+    if records is not None and not pa.types.is_struct(records.type):
+        records = None  # not records at all: let the column-by-column reading say so
+
+    def column(name: str) -> pd.Series:
+        if name in given:
+            return _column(given[name])
+        if records is None:
+            return _column([v.get(name) for v in values])
+        index = records.type.get_field_index(name)
+        if index < 0:  # no record has it
+            return pd.Series([None] * len(values), dtype=object)
+        return _series(records.field(index), values, name)
+
+    frame = pd.DataFrame({name: column(name) for name in columns})
     return frame.assign(source_ref=pd.array(refs, dtype="string"))
 
 
@@ -27,10 +60,16 @@ def _column(values: list) -> pd.Series:
         array = pa.array(values)
     except (pa.ArrowInvalid, pa.ArrowTypeError):
         return pd.Series(values, dtype=object)
+    return _series(array, values)
+
+
+def _series(array: pa.Array, values: list, name: str | None = None) -> pd.Series:
+    """``array`` as ``_column`` gives it; ``values``: the records (``name``: the field) or the
+    column's values, read again only for a column of nothing but nulls."""
     if pa.types.is_string(array.type):
         return pd.Series(pd.arrays.ArrowStringArray(array))
     if pa.types.is_null(array.type):
-        return pd.Series(values, dtype=object)
+        return pd.Series([v.get(name) for v in values] if name else values, dtype=object)
     return array.to_pandas()
 
 

@@ -9,7 +9,7 @@ import pandas as pd
 
 from transforms.codes import LOCAL_SERVICE_CODE, decision_number_column
 from transforms.dates import ANNEX_FORMAT, parse_dates
-from transforms.frames import records_frame
+from transforms.frames import records_frame, values_frame
 from transforms.text import clean_column, key_column, match_key, per_distinct
 
 # The words that name each action, in feed labels ("Sửa đổi, bổ sung") and annex headings
@@ -103,20 +103,32 @@ def decisions_frame(records: Iterable[tuple[str, dict]], province: str) -> pd.Da
     )
 
 
+def _children(pages: Feed, field: str) -> tuple[list[str], list[dict], dict[str, list]]:
+    """The decisions' rows under ``field`` (items, workflows): their references, the rows as
+    sent, and the decision each is of (a column given apart: no row is copied to add it)."""
+    refs: list[str] = []
+    rows: list[dict] = []
+    decision_ids: list = []
+    for ref, d in _decisions(pages):
+        children = d.get(field, [])
+        rows.extend(children)
+        decision_ids.extend([d["decision_id"]] * len(children))
+        refs.extend([f"{ref}/{field}/{j}" for j in range(len(children))])
+    return refs, rows, {"decision_id": decision_ids}
+
+
 def province_items(pages: Feed) -> pd.DataFrame:
     """One row per annex line of the feed: a procedure and what the decision does to it."""
-    return items_frame(
-        (
-            (f"{ref}/items/{j}", {**item, "decision_id": d["decision_id"]})
-            for ref, d in _decisions(pages)
-            for j, item in enumerate(d.get("items", []))
-        )
-    )
+    refs, rows, given = _children(pages, "items")
+    return _items(values_frame(refs, rows, ITEM_COLUMNS, given))
 
 
 def items_frame(records: Iterable[tuple[str, dict]]) -> pd.DataFrame:
     """Annex rows (``ITEM_COLUMNS``, with their references) as the canonical items table."""
-    raw = records_frame(records, ITEM_COLUMNS)
+    return _items(records_frame(records, ITEM_COLUMNS))
+
+
+def _items(raw: pd.DataFrame) -> pd.DataFrame:
     given = clean_column(raw["procedure_code"])
     # Annexes sometimes give the local service code (1.001612.000.00.00.H01) for the procedure's.
     local = given.where(given.str.match(LOCAL_SERVICE_CODE, na=False))
@@ -156,14 +168,9 @@ def items_frame(records: Iterable[tuple[str, dict]]) -> pd.DataFrame:
 
 def province_workflows(pages: Feed) -> pd.DataFrame:
     """One row per internal workflow (quy trình nội bộ) a decision approves."""
-    raw = records_frame(
-        (
-            (f"{ref}/workflows/{j}", {**wf, "decision_id": d["decision_id"]})
-            for ref, d in _decisions(pages)
-            for j, wf in enumerate(d.get("workflows", []))
-        ),
-        ["decision_id", "stt", "procedure_code", "procedure_name", "steps", "processing_days"],
-    )
+    refs, rows, given = _children(pages, "workflows")
+    columns = ["decision_id", "stt", "procedure_code", "procedure_name", "steps", "processing_days"]
+    raw = values_frame(refs, rows, columns, given)
     return pd.DataFrame(
         {
             "decision_id": raw["decision_id"].astype("string"),

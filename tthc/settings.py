@@ -175,11 +175,9 @@ class Settings(BaseSettings):
         )
 
     def province(self, code: str) -> Province:
-        try:
-            return self.provinces[code]
-        except KeyError:
-            known = ", ".join(sorted(self.provinces)) or "none"
-            raise ValueError(f"province {code!r} is not configured (configured: {known})") from None
+        from reconcile.rules import configured_province
+
+        return configured_province(self.provinces, code)
 
 
 @lru_cache(maxsize=1)

@@ -194,7 +194,7 @@ KINDS: dict[str, Kind] = {
             needs_province=True,
             needs_period=True,
         ),
-        # Reads the mirror and stores its classes under a run of its own; writes no dataset.
+        # Reads the mirror and stores its classes under a run of its own (reconcile/run.py).
         Kind("reconcile", needs_province=True, needs_period=True),
     ]
 }

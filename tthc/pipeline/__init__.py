@@ -7,6 +7,10 @@ Steps pass a small JSON-able ``RunRef`` (``runs``), never data: raw pages land u
 Validation also stages the rows in the mirror's database (``loaders.staging``) for the load to
 merge. The load of a run is one transaction: a crash leaves the mirror as it was before the
 run. Which datasets a run reads and writes is ``tthc.datasets``.
+
+The steps are named as their modules, and here the function wins: ``pipeline.validate`` is the
+step; its module is ``importlib.import_module("tthc.pipeline.validate")``. Sizes a test may
+shrink are in ``tthc.pipeline.sizes``.
 """
 
 import logging

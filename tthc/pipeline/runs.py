@@ -12,6 +12,7 @@ from extractors.landing import Landing
 from loaders import ledger
 from loaders.db import make_engine
 from loaders.staging import drop_staging
+from reconcile.calendar import period_bounds
 from tthc import datasets
 from tthc.pipeline.files import RunFiles
 from tthc.settings import Settings
@@ -87,6 +88,8 @@ def new_run(
         raise ValueError(f"a {kind} run needs a province")
     if spec.needs_period and not period:
         raise ValueError(f"a {kind} run needs a period (YYYY-Qn)")
+    if period:
+        period_bounds(period)  # "2020-Q2" or a clear error, before anything runs
     if since:
         date.fromisoformat(since)
     return RunRef(

@@ -11,7 +11,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = Path(__file__).parent / "fixtures" / "national-portal"
 DATASET = ROOT / "data" / "bac-kan-2020-q2"
 
-# The figures of the real Q2/2020 report (shared/seed): the bundled dataset must reproduce them.
+# The figures of Bắc Kạn's real Q2/2020 report (README, "Two commands"): the bundled dataset must
+# reproduce them.
 SEED_FIGURES = {
     "publication_decisions": 14,
     "procedures_published": 207,

@@ -40,8 +40,9 @@ def imports_of(path: Path, modules: set[str], name: str) -> set[str]:
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
-            if node.level:  # relative
-                base = ".".join([*package.split(".")[: len(package.split(".")) - node.level + 1]])
+            if node.level:  # relative: from the package, one level up per dot past the first
+                parts = package.split(".")
+                base = ".".join(parts[: len(parts) - node.level + 1])
                 base = f"{base}.{node.module}" if node.module else base
             for alias in node.names:
                 submodule = f"{base}.{alias.name}"

@@ -44,10 +44,7 @@ class ParquetSink:
             table = pa.Table.from_pandas(df, schema=self.writer.schema, preserve_index=False)
         self.writer.write_table(table)
 
-    def close(self, empty: pd.DataFrame | None = None) -> None:
-        """``empty``: the columns to write when no frame came (an empty table, not none)."""
-        if self.writer is None and empty is not None:
-            self.write(empty.iloc[0:0])
+    def close(self) -> None:
         if self.writer is not None:
             self.writer.close()
             self._file.close()

@@ -1,6 +1,8 @@
-"""One HTTP client for every source: a pooled ``requests.Session``, timeouts, retries with
-exponential backoff and jitter on 5xx, 429 (honouring ``Retry-After``), connection errors,
-timeouts and unparseable bodies."""
+"""One HTTP client for every source: a pooled ``requests.Session``, timeouts, an overall
+deadline per request, retries with exponential backoff and jitter on 5xx, 429 (honouring
+``Retry-After``), connection errors, bodies cut short or reset while being read, timeouts and
+unparseable bodies. Bodies are decoded by their declared charset (or their byte-order mark),
+and URLs are shown without their credentials (``extractors.urls``)."""
 
 from __future__ import annotations
 
@@ -9,15 +11,30 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
+from email.message import Message
 from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
 
+from extractors.urls import redact
+
 log = logging.getLogger(__name__)
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+# Failures while a request is sent or its body read: as transient as a 503. A body cut short
+# or reset mid-way is ChunkedEncodingError; a garbled compressed one ContentDecodingError.
+TRANSIENT = (
+    requests.ConnectionError,
+    requests.Timeout,
+    requests.exceptions.ChunkedEncodingError,
+    requests.exceptions.ContentDecodingError,
+)
+
+
+class DeadlineExceeded(requests.Timeout):
+    """The body did not arrive whole within the request's overall deadline (a server that
+    drips a byte at a time never trips the read timeout)."""
 
 
 class ExtractError(RuntimeError):
@@ -38,6 +55,7 @@ class Fetched:
     status: int
     body: bytes
     data: Any
+    charset: str = "utf-8"  # how ``body`` is encoded (kept as received, byte for byte)
 
     @classmethod
     def of(cls, url: str, params: dict[str, Any], data: Any) -> Fetched:
@@ -77,8 +95,12 @@ class HttpClient:
         backoff_max_s: float = 30.0,
         rate_limit_per_s: float | None = None,
         pool_size: int = 8,
+        deadline_s: float | None = None,
     ) -> None:
+        """``timeout_s``: to connect, and between two reads; ``deadline_s``: for the whole
+        request, body included (default four timeouts)."""
         self.timeout_s, self.retries = timeout_s, retries
+        self.deadline_s = deadline_s or 4 * timeout_s
         self.backoff_s, self.backoff_max_s = backoff_s, backoff_max_s
         self.rate_limiter = RateLimiter(rate_limit_per_s)
         self.pool_size = pool_size
@@ -112,11 +134,11 @@ class HttpClient:
         form: dict[str, str] | None = None,
     ) -> Fetched:
         """Send one request, retrying transient failures; raise ExtractError when out of tries."""
-        return self._fetch(method, url, what, params, form, json.loads)
+        return self._fetch(method, url, what, params, form, True)
 
     def fetch_bytes(self, url: str, *, what: str) -> bytes:
         """GET a file (an annex), with the same retries; the body is not parsed."""
-        return self._fetch("GET", url, what, {}, None, lambda body: None).body
+        return self._fetch("GET", url, what, {}, None, False).body
 
     def _fetch(
         self,
@@ -125,7 +147,7 @@ class HttpClient:
         what: str,
         params: dict[str, Any],
         form: dict[str, str] | None,
-        parse: Callable[[bytes], Any],
+        as_json: bool,
     ) -> Fetched:
         reason, retry_after = "", None
         for attempt in range(self.retries + 1):
@@ -136,12 +158,9 @@ class HttpClient:
             with self._lock:
                 self.requests_sent += 1
             try:
-                if method == "POST":
-                    resp = self.session.post(url, data=form, timeout=self.timeout_s)
-                else:
-                    resp = self.session.get(url, params=params, timeout=self.timeout_s)
-            except (requests.ConnectionError, requests.Timeout) as exc:
-                reason = f"{type(exc).__name__}: {exc}"
+                resp, body = self._send(method, url, params, form)
+            except TRANSIENT as exc:
+                reason = f"{type(exc).__name__}: {redact(str(exc))}"
                 log.warning("%s: %s (attempt %d)", what, reason, attempt + 1)
                 continue
             if resp.status_code in RETRY_STATUSES:
@@ -150,15 +169,37 @@ class HttpClient:
                 log.warning("%s: %s (attempt %d)", what, reason, attempt + 1)
                 continue
             if resp.status_code >= 400:
-                raise ExtractError(what, params, f"HTTP {resp.status_code}: {resp.text[:200]}")
-            try:
-                data = parse(resp.content)
-            except ValueError as exc:  # a truncated body is as transient as a 503
-                reason = f"HTTP {resp.status_code} with a body that is not JSON ({exc})"
-                log.warning("%s: %s (attempt %d)", what, reason, attempt + 1)
-                continue
-            return Fetched(resp.url, params, resp.status_code, resp.content, data)
+                shown = redact(body[:200].decode(errors="replace"))
+                raise ExtractError(what, params, f"HTTP {resp.status_code}: {shown}")
+            charset = _charset(resp, body)
+            data = None
+            if as_json:
+                try:
+                    data = json.loads(body.decode(charset))
+                except (ValueError, LookupError) as exc:  # a truncated body: as transient
+                    reason = f"HTTP {resp.status_code} with a body that is not JSON ({exc})"
+                    log.warning("%s: %s (attempt %d)", what, reason, attempt + 1)
+                    continue
+            return Fetched(redact(resp.url), params, resp.status_code, body, data, charset)
         raise ExtractError(what, params, f"{reason} after {self.retries + 1} attempts")
+
+    def _send(self, method, url, params, form) -> tuple[requests.Response, bytes]:
+        """The response and its whole body, read within the deadline."""
+        deadline = time.monotonic() + self.deadline_s
+        if method == "POST":
+            resp = self.session.post(url, data=form, timeout=self.timeout_s, stream=True)
+        else:
+            resp = self.session.get(url, params=params, timeout=self.timeout_s, stream=True)
+        with resp:
+            body = bytearray()
+            for chunk in resp.iter_content(64 * 1024):
+                body += chunk
+                if time.monotonic() > deadline:
+                    raise DeadlineExceeded(
+                        f"the body was not whole after {self.deadline_s:g} s "
+                        f"({len(body)} bytes so far)"
+                    )
+        return resp, bytes(body)
 
     def _sleep(self, attempt: int, retry_after: str | None) -> None:
         delay = min(self.backoff_max_s, self.backoff_s * 2 ** (attempt - 1))
@@ -172,3 +213,18 @@ class HttpClient:
             for session in self._sessions:
                 session.close()
             self._sessions.clear()
+
+
+_BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
+
+
+def _charset(resp: requests.Response, body: bytes) -> str:
+    """The body's encoding: a byte-order mark wins, then the declared charset, then UTF-8 (JSON's
+    own default; requests would guess ISO-8859-1 for text without a charset)."""
+    for mark, name in _BOMS:
+        if body.startswith(mark):
+            return name
+    message = Message()
+    message["content-type"] = resp.headers.get("content-type", "")
+    declared = message.get_param("charset")
+    return declared.lower() if isinstance(declared, str) else "utf-8"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from typing import Any
 import orjson
 
 from extractors.http import Fetched
+from extractors.urls import redact
 from tthc.storage import Store
 
 
@@ -31,6 +33,9 @@ class LandedPage:
     fetched_at: str
     sha256: str
     data: Any
+    # Its text may hold control characters or lone surrogates (seen in the body's escapes or
+    # bytes): the transform cleans it (``transforms.text.clean_record_text``) before reading.
+    suspect: bool = False
 
     @property
     def ref(self) -> str:
@@ -46,11 +51,13 @@ class Landing:
 
     def write(self, source: str, fetched: Fetched) -> None:
         provenance = {
-            "url": fetched.url,
+            "url": redact(fetched.url),
             "params": fetched.params,
             "fetched_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "sha256": hashlib.sha256(fetched.body).hexdigest(),
         }
+        if fetched.charset != "utf-8":  # the body stays as received; readers decode it so
+            provenance["charset"] = fetched.charset
         # JSON has no raw newline outside strings' escapes: the first one ends the provenance.
         record = json.dumps(provenance, ensure_ascii=False).encode() + b"\n" + fetched.body
         with self._lock:  # numbered in landing order
@@ -85,13 +92,19 @@ class Landing:
         return [self._read(source, number) for number in numbers]
 
     def _read(self, source: str, number: int) -> LandedPage:
-        provenance, _, body = self.store.read_bytes(_page_name(source, number)).partition(b"\n")
-        # orjson: faster, and the transform reads every page; it takes valid UTF-8 only
+        head, _, body = self.store.read_bytes(_page_name(source, number)).partition(b"\n")
+        provenance = orjson.loads(head)
+        charset = provenance.pop("charset", "utf-8")
+        # orjson: faster, and the transform reads every page; it takes valid UTF-8 only (not
+        # lone surrogates, nor control characters unescaped), which json reads and the
+        # transform's text cleaning deals with.
+        suspect = charset != "utf-8" or (b"\\u" in body and bool(_SUSPECT_ESCAPES.search(body)))
         try:
-            data = orjson.loads(body)
+            data = orjson.loads(body) if charset == "utf-8" else json.loads(body.decode(charset))
         except orjson.JSONDecodeError:
-            data = json.loads(body.decode(errors="surrogateescape"))
-        return LandedPage(source=source, page=number, data=data, **orjson.loads(provenance))
+            data = json.loads(body.decode(errors="surrogateescape"), strict=False)
+            suspect = True
+        return LandedPage(source=source, page=number, data=data, suspect=suspect, **provenance)
 
     def records(self, refs: list[str]) -> list[Any]:
         """The records the references point at (``source#page:path/to/record``), as landed;
@@ -107,6 +120,10 @@ class Landing:
             for i in indexes:
                 found[i] = _follow(data, refs[i].partition(":")[2])
         return found
+
+
+# JSON escapes of control characters and of surrogates (a pair is fine, but is checked too).
+_SUSPECT_ESCAPES = re.compile(rb"\\u(?:00[01][0-9a-fA-F]|007[fF]|[dD][89a-fA-F])")
 
 
 def _page_name(source: str, number: int) -> str:

@@ -11,7 +11,7 @@ import logging
 import sys
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -133,6 +133,7 @@ class NationalExtract:
     scopes: list[str]  # agency IDs, or ["-1"] for the whole listing
     decisions_listed: int = 0
     decisions_fetched: int = 0
+    totals: dict[str, int] = field(default_factory=dict)  # per scope, as the portal says
 
 
 def extract_national(
@@ -143,13 +144,20 @@ def extract_national(
     cursor_for: Callable[[str], Cursor | None] = lambda scope: None,
     publicized: bool = True,
     workers: int = 1,
+    held_for: Callable[[str], int] = lambda scope: 0,
+    floor: float = 0.5,
 ) -> NationalExtract:
     """Land agencies, fields, the decision listing of each agency (or of all of them at once),
     the procedure lists and fields of each new or changed decision, and the publicized list.
 
     Agencies are given by portal ID or by code (``H04`` or ``000.00.00.H04``); none given means
     the whole listing. Decisions are fetched by ``workers`` threads. Any failure raises: a
-    partial landing is never transformed."""
+    partial landing is never transformed.
+
+    ``held_for(scope)``: how many of the scope's decisions the mirror holds. A listing whose
+    total is under ``floor`` times that stops the run (the portal answering short is not "the
+    decisions went"), and so does an empty listing on a first sync: every agency the portal
+    lists has published decisions, so none at all is a finding, not a success."""
     agencies = portal.call("get_list_agency_service_v2")
     landing.write("national_agencies", agencies)
     landing.write("national_fields", portal.call("procedure_get_list_field_service_v2"))
@@ -171,6 +179,7 @@ def extract_national(
                 pool.submit(_fetch_decision, portal, landing, decision_id)
                 for decision_id in _listing(portal, landing, scope, cursor_for(scope), result)
             ]
+            _check_total(scope, result.totals[scope], held_for(scope), floor)
             for future in progress(
                 as_completed(pending), len(pending), f"decisions of agency {scope}"
             ):
@@ -185,12 +194,20 @@ def extract_national(
 def _listing(portal, landing, scope: str, cursor: Cursor | None, result) -> list[str]:
     """Read the listing newest first; return the IDs whose lists must be fetched."""
     wanted = []
+    result.totals[scope] = 0
     for page in portal.decision_pages(scope):
         landing.write("national_decisions", page)
         rows = page.data
+        if rows:
+            result.totals[scope] = int(rows[0]["AMOUNT"])  # paginate checked it
         result.decisions_listed += len(rows)
         changed = cursor.changed(rows) if cursor else [True] * len(rows)
-        wanted += [row["ID"] for row, new in zip(rows, changed, strict=True) if new]
+        # A row without a numeric ID has no lists to ask for: it lands, and validation holds it.
+        wanted += [
+            row["ID"]
+            for row, new in zip(rows, changed, strict=True)
+            if new and str(row.get("ID", "")).isdigit()
+        ]
         # Newest first: once a page ends on a known row older than the cutoff, every later
         # page is older still.
         if (
@@ -204,6 +221,25 @@ def _listing(portal, landing, scope: str, cursor: Cursor | None, result) -> list
             break
     result.decisions_fetched += len(wanted)
     return wanted
+
+
+def _check_total(scope: str, total: int, held: int, floor: float) -> None:
+    what = f"national portal decision search (agency {scope})"
+    if total == 0 and not held:
+        raise ExtractError(
+            what,
+            None,
+            "the portal lists no decision of this agency, on a first sync: an agency the portal "
+            "lists has published decisions, so this is a finding to check with the portal, not "
+            "an empty province",
+        )
+    if total < floor * held:
+        raise ExtractError(
+            what,
+            None,
+            f"the portal lists {total} decisions, the mirror holds {held}: a listing that "
+            "collapses is stopped, not taken as decisions gone",
+        )
 
 
 def _older(row: dict, cutoff: date) -> bool:

@@ -26,13 +26,35 @@ def rest_jsp_page(total_key: str) -> Page:
         rows=lambda data: data,
         total=lambda data, rows: int(rows[0][total_key]) if rows else 0,
         position=lambda row: int(row["ROW_STT"]) if "ROW_STT" in row else None,
-        key=lambda row: row.get("ID") or row.get("TTHC_MA"),
+        key=_safe(lambda row: row.get("ID") or row.get("TTHC_MA")),
     )
 
 
-def feed_page(rows_key: str) -> Page:
-    """Our province feed and statistics: ``{"total": N, <rows_key>: [...]}``."""
-    return Page(rows=lambda data: data[rows_key], total=lambda data, rows: int(data["total"]))
+def feed_page(rows_key: str, key: Callable[[dict], object]) -> Page:
+    """Our province feed and statistics: ``{"total": N, <rows_key>: [...]}``; ``key``: a row's
+    identity (a decision's ``decision_id``; a Form 06 row's number and agency)."""
+
+    def rows(data: Any) -> list[dict]:
+        found = data[rows_key]
+        if not isinstance(found, list):
+            raise TypeError(f"{rows_key!r} is {type(found).__name__}, not a list")
+        return found
+
+    return Page(rows=rows, total=lambda data, rows: int(data["total"]), key=_safe(key))
+
+
+def _safe(key: Callable[[dict], object]) -> Callable[[dict], object]:
+    """``key`` of a row that may not be a record, or may lack the fields (None: no identity;
+    the transform holds such rows)."""
+
+    def safe(row: dict) -> object:
+        try:
+            found = key(row)
+        except (KeyError, TypeError, AttributeError):
+            return None
+        return None if found is None else repr(found)
+
+    return safe
 
 
 def paginate(

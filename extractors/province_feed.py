@@ -21,7 +21,8 @@ def extract_province_feed(
             params={"page": index, "per_page": page_size},
         )
 
-    for page in paginate(fetch, feed_page("decisions"), page_size, f"province {province} feed"):
+    page_kind = feed_page("decisions", lambda d: d["decision_id"])
+    for page in paginate(fetch, page_kind, page_size, f"province {province} feed"):
         landing.write("province_feed", page)
 
 
@@ -41,5 +42,7 @@ def extract_dossier_stats(
             "GET", url, what=what, params={"period": period, "page": index, "per_page": page_size}
         )
 
-    for page in paginate(fetch, feed_page("rows"), page_size, what):
+    # A Form 06 row is one agency's: its number and name say which.
+    page_kind = feed_page("rows", lambda row: (row["stt"], row["donVi"]))
+    for page in paginate(fetch, page_kind, page_size, what):
         landing.write("dossier_stats", page)

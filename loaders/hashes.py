@@ -3,7 +3,7 @@ that changed at the source from those it already has, without loading either."""
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, Table, select
+from sqlalchemy import Connection, Table, func, select
 
 
 def content_hashes(conn: Connection, table: Table, key: str, values: list[str]) -> dict[str, str]:
@@ -13,3 +13,12 @@ def content_hashes(conn: Connection, table: Table, key: str, values: list[str]) 
     column = table.c[key]
     query = select(column, table.c.content_hash).where(column.in_(values))
     return dict(conn.execute(query).all())
+
+
+def rows_held(conn: Connection, table: Table, column: str | None = None, value: str = "") -> int:
+    """How many rows ``table`` holds (where ``column`` is ``value``, if given): what a listing
+    that suddenly answers empty is measured against."""
+    query = select(func.count()).select_from(table)
+    if column:
+        query = query.where(table.c[column] == value)
+    return int(conn.scalar(query) or 0)

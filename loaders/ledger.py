@@ -109,13 +109,16 @@ def record_quarantine(conn: Connection, run_id: str, dataset: str, rows: pd.Data
 def release_quarantine(
     conn: Connection, run_id: str, dataset: str, loaded_keys: Iterable[Iterable[str]]
 ) -> int:
-    """Rows fixed at the source and loaded now leave quarantine. ``loaded_keys`` come chunk by
-    chunk and only what is held is kept, so memory follows the quarantine's size, not the
-    run's."""
+    """Rows fixed at the source and loaded now leave quarantine: a row held by an earlier run
+    whose key this run loads (the key is the table's, so only the same row releases it; a row
+    this run holds stays held). ``loaded_keys`` come chunk by chunk and only what is held is
+    kept, so memory follows the quarantine's size, not the run's."""
     held = set(
         conn.scalars(
             select(quarantine.c.row_key).where(
-                quarantine.c.dataset == dataset, quarantine.c.released_run_id.is_(None)
+                quarantine.c.dataset == dataset,
+                quarantine.c.released_run_id.is_(None),
+                quarantine.c.run_id != run_id,
             )
         )
     )
@@ -127,6 +130,7 @@ def release_quarantine(
             update(quarantine)
             .where(
                 quarantine.c.dataset == dataset,
+                quarantine.c.run_id != run_id,
                 quarantine.c.row_key.in_(fixed[start : start + 500]),
             )
             .values(released_run_id=run_id)

@@ -4,89 +4,32 @@
 plus two endpoints of our own design for a province feed and Form 06 statistics (README, "Sources").
 
 Faults are switched on per service (``FaultRule``): error statuses with or without Retry-After,
-latency, truncated bodies, short or repeated pages, for the first N requests or every Nth one.
+latency, bodies dripped a byte at a time, truncated or reset mid-way, other charsets or other
+bodies altogether, short, repeated, shifted or empty pages, and rows with a field renamed,
+missing or null; for the first N requests or every Nth one.
 """
 
 from __future__ import annotations
 
 import json
+import socket
+import struct
 import sys
 import threading
 import time
 import unicodedata
-from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
+
+from simulator.faults import FaultRule, Faults, changed_payload
 
 PROCEDURE_LISTS = {
     "get_procedures_by_dp_id_service_v2": "new",
     "get_modified_procedures_by_dp_id_service_v2": "modified",
     "get_rescinded_procedures_by_dp_id_service_v2": "rescinded",
 }
-
-
-@dataclass
-class FaultRule:
-    """One misbehaviour, for requests to ``service`` (a rest.jsp service, ``feed``, ``stats`` or
-    ``*``). It applies to the first ``first_n`` matching requests, or to every ``every_nth`` one,
-    or, with neither set, to all of them."""
-
-    service: str = "*"
-    status: int | None = None  # answer this HTTP status instead of the data
-    retry_after: int | None = None  # with a status: the Retry-After header, in seconds
-    delay_s: float = 0.0  # answer this much later (beyond a client timeout: a timeout)
-    truncate: bool = False  # cut the body short: not JSON any more
-    short_page: bool = False  # drop the last row of a page of two rows or more
-    repeat_page: bool = False  # answer page 1 whatever page was asked
-    first_n: int = 0
-    every_nth: int = 0
-
-    @classmethod
-    def parse(cls, spec: str) -> FaultRule:
-        """``service=get_procedures_by_dp_id_service_v2,status=503,first_n=2`` and the like."""
-        kwargs: dict[str, object] = {}
-        for part in filter(None, spec.split(",")):
-            key, _, value = part.partition("=")
-            kind = cls.__dataclass_fields__[key.strip()].type
-            value = value.strip()
-            if "bool" in kind:
-                kwargs[key.strip()] = value.lower() in ("1", "true", "yes", "")
-            elif "float" in kind:
-                kwargs[key.strip()] = float(value)
-            elif "int" in kind:
-                kwargs[key.strip()] = int(value)
-            else:
-                kwargs[key.strip()] = value
-        return cls(**kwargs)
-
-
-class Faults:
-    """The fault rules in force, with a request counter per rule."""
-
-    def __init__(self, *rules: FaultRule) -> None:
-        self.rules = list(rules)
-        self._counts = [0] * len(self.rules)
-        self._lock = threading.Lock()
-
-    def active(self, service: str) -> list[FaultRule]:
-        active = []
-        with self._lock:
-            for i, rule in enumerate(self.rules):
-                if rule.service not in ("*", service):
-                    continue
-                self._counts[i] += 1
-                n = self._counts[i]
-                if rule.first_n:
-                    applies = n <= rule.first_n
-                elif rule.every_nth:
-                    applies = n % rule.every_nth == 0
-                else:
-                    applies = True
-                if applies:
-                    active.append(rule)
-        return active
 
 
 class Dataset:
@@ -111,10 +54,13 @@ class Dataset:
         }
 
 
-def _page(rows: list[dict], size: int | None, index: int | None) -> list[dict]:
+def _page(rows: list[dict], size: int | None, index: int | None, shift: bool = False) -> list[dict]:
+    """Page ``index`` of ``rows``; ``shift``: as if a row had been added at the top meanwhile
+    (pages after the first start one row earlier, repeating the row before)."""
     if not size:
         return rows
     start = (max(int(index or 1), 1) - 1) * int(size)
+    start = max(0, start - 1) if shift else start
     return rows[start : start + int(size)]
 
 
@@ -130,15 +76,15 @@ class PortalSimulator:
         self._lock = threading.Lock()
 
     # --- rest.jsp services -------------------------------------------------------------------
-    def rest(self, params: dict) -> list[dict]:
+    def rest(self, params: dict, shift: bool = False) -> list[dict]:
         service = params.get("service", "")
         if service == "decision_publishment_advanced_search_service_v2":
-            return self._search_decisions(params)
+            return self._search_decisions(params, shift)
         if service in PROCEDURE_LISTS:
             decision = self.data.by_id.get(str(params.get("id", "")))
             rows = decision[PROCEDURE_LISTS[service]] if decision else []
             return self._numbered(
-                rows, "AMOUNT", params.get("recordPerPage"), params.get("pageIndex")
+                rows, "AMOUNT", params.get("recordPerPage"), params.get("pageIndex"), shift
             )
         if service == "get_fields_by_dp_id_services_v2":
             decision = self.data.by_id.get(str(params.get("id", "")))
@@ -154,11 +100,11 @@ class PortalSimulator:
             object_type = str(params.get("pObjectType", "-1"))
             if object_type != "-1":
                 rows = [r for r in rows if r["TYPE"] == object_type]
-            page = _page(rows, params.get("p_Page_Size"), params.get("p_Page_Index"))
+            page = _page(rows, params.get("p_Page_Size"), params.get("p_Page_Index"), shift)
             return [{**r, "TOTAL_RECORDS": str(len(rows))} for r in page]
         raise LookupError(f"unknown service {service!r}")
 
-    def _search_decisions(self, params: dict) -> list[dict]:
+    def _search_decisions(self, params: dict, shift: bool) -> list[dict]:
         rows = [d["row"] for d in self.data.decisions]
         agency = str(params.get("agency_id", "-1"))
         if agency not in ("-1", ""):
@@ -167,17 +113,20 @@ class PortalSimulator:
             rows = [r for r in rows if keyword in _fold(r["CODE"] + " " + r["NAME"])]
         if publishing_date := str(params.get("publishing_date", "")):
             rows = [r for r in rows if r["PUBLISHING_DATE"] == publishing_date]
-        return self._numbered(rows, "AMOUNT", params.get("recordPerPage"), params.get("pageIndex"))
+        size, index = params.get("recordPerPage"), params.get("pageIndex")
+        return self._numbered(rows, "AMOUNT", size, index, shift)
 
     @staticmethod
-    def _numbered(rows: list[dict], total_key: str, size, index) -> list[dict]:
+    def _numbered(rows: list[dict], total_key: str, size, index, shift: bool) -> list[dict]:
         numbered = [
             {**r, total_key: str(len(rows)), "ROW_STT": str(i + 1)} for i, r in enumerate(rows)
         ]
-        return _page(numbered, size, index)
+        return _page(numbered, size, index, shift)
 
     # --- province feed and Form 06 statistics (our design) -----------------------------------
-    def province_decisions(self, province: str, page: int, per_page: int) -> dict:
+    def province_decisions(
+        self, province: str, page: int, per_page: int, shift: bool = False
+    ) -> dict:
         feed = self.data.feeds.get(province)
         if feed is None:
             raise LookupError(f"no feed for province {province!r}")
@@ -187,10 +136,12 @@ class PortalSimulator:
             "total": len(decisions),
             "page": page,
             "per_page": per_page,
-            "decisions": _page(decisions, per_page, page),
+            "decisions": _page(decisions, per_page, page, shift),
         }
 
-    def dossier_stats(self, province: str, period: str, page: int, per_page: int) -> dict:
+    def dossier_stats(
+        self, province: str, period: str, page: int, per_page: int, shift: bool = False
+    ) -> dict:
         stats = self.data.stats.get(f"{province}-{period}")
         if stats is None:
             raise LookupError(f"no statistics for province {province!r}, period {period!r}")
@@ -201,7 +152,7 @@ class PortalSimulator:
             "total": len(rows),
             "page": page,
             "per_page": per_page,
-            "rows": _page(rows, per_page, page),
+            "rows": _page(rows, per_page, page, shift),
         }
 
     def count_request(self) -> None:
@@ -235,7 +186,8 @@ def make_handler(sim: PortalSimulator) -> type[BaseHTTPRequestHandler]:
             self.wfile.write(body)
 
         def _answer(self, service: str, produce) -> None:
-            """Apply the faults in force for ``service``, then send what ``produce`` makes."""
+            """Apply the faults in force for ``service``, then send what ``produce`` makes of
+            the rules (``produce(rules)``: status and payload)."""
             sim.count_request()
             rules = sim.faults.active(service)
             time.sleep(sum(r.delay_s for r in rules))
@@ -243,20 +195,37 @@ def make_handler(sim: PortalSimulator) -> type[BaseHTTPRequestHandler]:
                 if rule.status:
                     return self._fail(rule.status, rule.retry_after)
             try:
-                status, payload = produce(any(r.repeat_page for r in rules))
+                status, payload = produce(rules)
             except LookupError as exc:
                 return self._send(404 if service in ("feed", "stats") else 400, {"error": str(exc)})
-            # A page of one row emptied would look like an empty list, which rest.jsp cannot
-            # tell apart (it sends the total on rows only): a short page keeps a row.
-            if any(r.short_page for r in rules) and isinstance(payload, list) and len(payload) > 1:
-                payload = payload[:-1]
-            body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+            for rule in rules:
+                payload = changed_payload(payload, rule)
+            charset = next((r.charset for r in rules if r.charset), "utf-8")
+            body = json.dumps(payload, ensure_ascii=False).encode(charset)
+            if replaced := next((r.body for r in rules if r.body is not None), None):
+                body = replaced.encode(charset)
             if any(r.truncate for r in rules):
                 body = body[: len(body) // 2]
             self.send_response(status)
-            self.send_header("Content-Type", "application/json; charset=UTF-8")
+            self.send_header("Content-Type", f"application/json; charset={charset.upper()}")
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
+            if any(r.reset for r in rules):
+                self.wfile.write(body[: len(body) // 2])
+                self.wfile.flush()
+                # SO_LINGER 0: close with a reset (RST), not an orderly end of stream.
+                self.connection.setsockopt(
+                    socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+                )
+                self.connection.close()
+                self.close_connection = True
+                return
+            if drip := max((r.drip_s for r in rules), default=0.0):
+                for i in range(len(body)):
+                    self.wfile.write(body[i : i + 1])
+                    self.wfile.flush()
+                    time.sleep(drip)
+                return
             self.wfile.write(body)
 
         def do_POST(self) -> None:  # noqa: N802 - http.server's naming
@@ -270,9 +239,10 @@ def make_handler(sim: PortalSimulator) -> type[BaseHTTPRequestHandler]:
             except (KeyError, ValueError):
                 return self._send(400, {"error": "form field 'params' must hold a JSON object"})
 
-            def produce(repeat_page: bool):
-                asked = {**params, "pageIndex": 1, "p_Page_Index": 1} if repeat_page else params
-                return 200, sim.rest(asked)
+            def produce(rules: list[FaultRule]):
+                repeat = any(r.repeat_page for r in rules)
+                asked = {**params, "pageIndex": 1, "p_Page_Index": 1} if repeat else params
+                return 200, sim.rest(asked, shift=any(r.shift_page for r in rules))
 
             self._answer(params.get("service", ""), produce)
 
@@ -291,11 +261,13 @@ def make_handler(sim: PortalSimulator) -> type[BaseHTTPRequestHandler]:
             except ValueError:
                 return self._send(400, {"error": "page and per_page must be integers"})
 
-            def produce(repeat_page: bool):
-                asked = 1 if repeat_page else page
+            def produce(rules: list[FaultRule]):
+                asked = 1 if any(r.repeat_page for r in rules) else page
+                shift = any(r.shift_page for r in rules)
                 if kind == "feed":
-                    return 200, sim.province_decisions(province, asked, per_page)
-                return 200, sim.dossier_stats(province, query.get("period", ""), asked, per_page)
+                    return 200, sim.province_decisions(province, asked, per_page, shift)
+                period = query.get("period", "")
+                return 200, sim.dossier_stats(province, period, asked, per_page, shift)
 
             self._answer(kind, produce)
 

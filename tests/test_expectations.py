@@ -11,7 +11,7 @@ from expectations.validate import SUITES_DIR, Validator, load_suite_json
 from simulator.server import PortalSimulator
 from tests.helpers import DATASET
 from transforms import dossier_stats, national, publications
-from transforms.frames import split_duplicates
+from transforms.frames import split_duplicates, with_text_fixes
 from tthc.datasets import DATASETS
 
 SUITES = sorted(p.stem for p in SUITES_DIR.glob("*.json"))
@@ -47,7 +47,7 @@ def raw_frames() -> dict[str, pd.DataFrame]:
         )
         for d in decisions
     ]
-    return {
+    frames = {
         "province_decisions": publications.province_decisions(feed, "06"),
         "province_items": split_duplicates(
             publications.province_items(feed), DATASETS["province_items"].key
@@ -62,6 +62,11 @@ def raw_frames() -> dict[str, pd.DataFrame]:
             rows("get_ds_tthc_da_cong_bo_dvc_service")
         ),
         "dossier_stats": dossier_stats.dossier_stats(stats),
+    }
+    # As the run files hold them: with the text-problem column and the row key.
+    return {
+        name: DATASETS[name].keyed(with_text_fixes(df, {}).drop(columns="text_removed"))
+        for name, df in frames.items()
     }
 
 

@@ -110,7 +110,18 @@ def test_annex_actions_map_to_canonical_ones_and_unknown_ones_to_null():
     )
     assert df["action"].tolist()[:4] == ["new", "amended", "replaced", "abolished"]
     assert pd.isna(df["action"][4]) and df["action"][5] == "amended" and pd.isna(df["action"][6])
-    assert df["row_key"].tolist()[0] == "D1|1"
+
+
+def test_quarantine_knows_a_row_by_the_table_key():
+    """Two rows of one decision with the same number are two rows: the row key is the table's
+    key (decision and procedure), not the annex's row number."""
+    from tthc.datasets import DATASETS
+
+    items = DATASETS["province_items"]
+    df = items.keyed(province_items(_feed(_item(1, "1.000001"), _item(1, "1.000002"))))
+    assert df["row_key"].tolist() == ["D1|1.000001", "D1|1.000002"]
+    df = items.keyed(province_items(_feed(_item(1, "1.000001"), _item(2, None, name=None))))
+    assert pd.isna(df["row_key"][1])  # no key: quarantine knows it by its source_ref
 
 
 def test_items_without_code_are_keyed_by_name():

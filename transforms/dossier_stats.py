@@ -8,6 +8,7 @@ from collections.abc import Iterable
 import pandas as pd
 
 from transforms.frames import records_frame
+from transforms.numbers import whole_number_column
 from transforms.text import clean_column
 
 # Field names one real system exports -> ours.
@@ -34,7 +35,14 @@ RESIDUALS = {
 
 def dossier_stats(pages: Iterable[tuple[str, dict]]) -> pd.DataFrame:
     records = (
-        (f"{ref}:rows/{i}", {**row, "province": page["province"], "period": page["period"]})
+        (
+            f"{ref}:rows/{i}",
+            {
+                **(row if isinstance(row, dict) else {}),  # not a record: held as received
+                "province": page["province"],
+                "period": page["period"],
+            },
+        )
         for ref, page in pages
         for i, row in enumerate(page["rows"])
     )
@@ -48,12 +56,9 @@ def dossier_stats(pages: Iterable[tuple[str, dict]]) -> pd.DataFrame:
         }
     )
     for source, name in COUNTS.items():
-        # Sent as strings; anything that is not a whole number becomes null and is held back.
-        df[name] = pd.to_numeric(raw[source].astype("string").str.strip(), errors="coerce").astype(
-            "Int64"
-        )
+        # Sent as strings ("1.011" is 1011); anything not a whole number is null, and held.
+        df[name] = whole_number_column(raw[source])
     for residual, (total, parts) in RESIDUALS.items():
         df[residual] = df[total] - df[parts].sum(axis=1, min_count=len(parts))
     df["source_ref"] = raw["source_ref"]
-    df["row_key"] = df["province_code"] + "|" + df["period"] + "|" + df["agency_name"]
     return df

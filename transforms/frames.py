@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+
+from transforms.text import TextFixes
 
 
 def records_frame(records: Iterable[tuple[str, dict]], columns: list[str]) -> pd.DataFrame:
@@ -46,8 +49,8 @@ def values_frame(
     def column(name: str) -> pd.Series:
         if name in given:
             return _column(given[name])
-        if records is None:
-            return _column([v.get(name) for v in values])
+        if records is None:  # a value that is not a record has no fields
+            return _column([v.get(name) if isinstance(v, dict) else None for v in values])
         index = records.type.get_field_index(name)
         if index < 0:  # no record has it
             return pd.Series([None] * len(values), dtype=object)
@@ -75,6 +78,23 @@ def _series(array: pa.Array, values: list, name: str | None = None) -> pd.Series
     if pa.types.is_null(array.type):
         return pd.Series([v.get(name) for v in values] if name else values, dtype=object)
     return array.to_pandas()
+
+
+def with_text_fixes(df: pd.DataFrame, fixes: dict[str, TextFixes]) -> pd.DataFrame:
+    """``df`` with ``text_problem`` (which of a row's fields cannot be text) and
+    ``text_removed`` (control characters taken out of its text), from the fixes made to its
+    pages (by page reference; a row's ``source_ref`` is its page's, then its record's path)."""
+    problems: list[str | None] = [None] * len(df)
+    removed = np.zeros(len(df), dtype="int64")
+    if any(f.removed or f.unencodable for f in fixes.values()):
+        for i, ref in enumerate(df["source_ref"].tolist()):
+            page, _, path = str(ref).partition(":")
+            if (found := fixes.get(page)) is None:
+                continue
+            removed[i] = found.removed.get(path, 0)
+            if fields := found.unencodable.get(path):
+                problems[i] = "text that is not valid Unicode in " + ", ".join(fields)
+    return df.assign(text_problem=pd.array(problems, dtype="string"), text_removed=removed)
 
 
 def split_duplicates(df: pd.DataFrame, key: list[str]) -> tuple[pd.DataFrame, int]:

@@ -9,6 +9,7 @@ import pandas as pd
 from transforms.codes import agency_code_column, decision_number_column
 from transforms.dates import PORTAL_FORMAT, parse_dates
 from transforms.frames import records_frame
+from transforms.numbers import whole_number_column
 from transforms.text import clean_column, key_column
 
 Pages = Iterable[tuple[str, dict, list[dict]]]  # (source reference, request params, rows)
@@ -18,7 +19,8 @@ def _rows(pages: Pages, **extra_from_params: str) -> Iterable[tuple[str, dict]]:
     for ref, params, rows in pages:
         extra = {name: str(params.get(param, "")) for name, param in extra_from_params.items()}
         for i, row in enumerate(rows):
-            yield f"{ref}:{i}", {**row, **extra}
+            # Not a record at all: a row of nothing, which validation holds as received.
+            yield f"{ref}:{i}", {**(row if isinstance(row, dict) else {}), **extra}
 
 
 def _string(series: pd.Series) -> pd.Series:
@@ -40,7 +42,6 @@ def national_decisions(pages: Pages) -> pd.DataFrame:
             "agency_id": _string(raw["AGENCY_ID"]),
             "agency_name": clean_column(raw["AGENCY_NAME"]),
             "source_ref": raw["source_ref"],
-            "row_key": _string(raw["ID"]),
         }
     )
 
@@ -64,7 +65,6 @@ def national_procedures(pages_by_kind: dict[str, Pages]) -> pd.DataFrame:
                     "published_agency_id": _string(raw["PUBLISHED_AGENCY_ID"]),
                     "published_agency": clean_column(raw["PUBLISHED_AGENCY"]),
                     "source_ref": raw["source_ref"],
-                    "row_key": _string(raw["decision_id"]) + "|" + kind + "|" + _string(raw["ID"]),
                 }
             )
         )
@@ -85,7 +85,6 @@ def national_agencies(pages: Pages) -> pd.DataFrame:
             "code_raw": raw["CODE"].astype("string"),
             "code": agency_code_column(raw["CODE"]),
             "source_ref": raw["source_ref"],
-            "row_key": _string(raw["ID"]),
         }
     )
 
@@ -97,7 +96,6 @@ def national_fields(pages: Pages) -> pd.DataFrame:
             "field_id": _string(raw["ID"]),
             "name": clean_column(raw["FIELD_NAME"]),
             "source_ref": raw["source_ref"],
-            "row_key": _string(raw["ID"]),
         }
     )
 
@@ -110,7 +108,6 @@ def national_decision_fields(pages: Pages) -> pd.DataFrame:
             "field_id": _string(raw["ID"]),
             "name": clean_column(raw["NAME"]),
             "source_ref": raw["source_ref"],
-            "row_key": _string(raw["decision_id"]) + "|" + _string(raw["ID"]),
         }
     )
 
@@ -125,8 +122,7 @@ def national_publicized(pages: Pages) -> pd.DataFrame:
             "name": clean_column(raw["NAME"]),
             "name_key": key_column(raw["NAME"]),
             "is_sector_vertical": _string(raw["ISNGANHDOC"]) == "1",
-            "weight": pd.to_numeric(raw["WEIGHT"], errors="coerce").astype("Int64"),
+            "weight": whole_number_column(raw["WEIGHT"]),
             "source_ref": raw["source_ref"],
-            "row_key": _string(raw["TTHC_MA"]) + "|" + _string(raw["TYPE"]),
         }
     )

@@ -10,6 +10,7 @@ import pandas as pd
 from transforms.codes import LOCAL_SERVICE_CODE, decision_number_column
 from transforms.dates import ANNEX_FORMAT, parse_dates
 from transforms.frames import records_frame, values_frame
+from transforms.numbers import whole_number_column
 from transforms.text import clean_column, key_column, match_key, per_distinct
 
 # The words that name each action, in feed labels ("Sửa đổi, bổ sung") and annex headings
@@ -54,7 +55,8 @@ def _decisions(pages: Feed) -> Iterable[tuple[str, dict]]:
     """(reference of the decision inside its page, decision)."""
     for ref, page in pages:
         for i, decision in enumerate(page["decisions"]):
-            yield f"{ref}:decisions/{i}", decision
+            # Not a record at all: a row of nothing, which validation holds as received.
+            yield f"{ref}:decisions/{i}", decision if isinstance(decision, dict) else {}
 
 
 def province_decisions(pages: Feed, province: str) -> pd.DataFrame:
@@ -98,7 +100,6 @@ def decisions_frame(records: Iterable[tuple[str, dict]], province: str) -> pd.Da
             "publishes_procedures": raw["publishes_procedures"].astype("boolean"),
             "approves_workflows": raw["approves_workflows"].astype("boolean"),
             "source_ref": raw["source_ref"],
-            "row_key": raw["decision_id"].astype("string"),
         }
     )
 
@@ -110,9 +111,11 @@ def _children(pages: Feed, field: str) -> tuple[list[str], list[dict], dict[str,
     rows: list[dict] = []
     decision_ids: list = []
     for ref, d in _decisions(pages):
-        children = d.get(field, [])
+        children = d.get(field)
+        if not isinstance(children, list):  # absent, or null: the decision has none
+            children = []
         rows.extend(children)
-        decision_ids.extend([d["decision_id"]] * len(children))
+        decision_ids.extend([d.get("decision_id")] * len(children))
         refs.extend([f"{ref}/{field}/{j}" for j in range(len(children))])
     return refs, rows, {"decision_id": decision_ids}
 
@@ -143,7 +146,7 @@ def _items(raw: pd.DataFrame) -> pd.DataFrame:
             "item_key": code.fillna("name:" + name_key).mask(
                 unplaced, "row:" + raw["stt"].astype("string")
             ),
-            "item_no": pd.to_numeric(raw["stt"], errors="coerce").astype("Int64"),
+            "item_no": whole_number_column(raw["stt"]),
             "procedure_code": code,
             "local_service_code": local.astype("string"),
             "procedure_name": clean_column(raw["procedure_name"]),
@@ -161,7 +164,6 @@ def _items(raw: pd.DataFrame) -> pd.DataFrame:
             # Why an annex file's row could not be placed with confidence (quarantines it).
             "placement_problem": raw["placement_problem"].astype("string"),
             "source_ref": raw["source_ref"],
-            "row_key": raw["decision_id"].astype("string") + "|" + raw["stt"].astype("string"),
         }
     )
 
@@ -174,14 +176,11 @@ def province_workflows(pages: Feed) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "decision_id": raw["decision_id"].astype("string"),
-            "workflow_no": pd.to_numeric(raw["stt"], errors="coerce").astype("Int64"),
+            "workflow_no": whole_number_column(raw["stt"]),
             "procedure_code": clean_column(raw["procedure_code"]),
             "procedure_name": clean_column(raw["procedure_name"]),
-            "steps": pd.to_numeric(raw["steps"], errors="coerce").astype("Int64"),
-            "processing_days": pd.to_numeric(raw["processing_days"], errors="coerce").astype(
-                "Int64"
-            ),
+            "steps": whole_number_column(raw["steps"]),
+            "processing_days": whole_number_column(raw["processing_days"]),
             "source_ref": raw["source_ref"],
-            "row_key": raw["decision_id"].astype("string") + "|" + raw["stt"].astype("string"),
         }
     )

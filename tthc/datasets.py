@@ -24,7 +24,8 @@ from extractors.annex import ANNEX_SOURCE
 from extractors.national_portal import PROCEDURE_LIST_SERVICES
 from loaders import schema
 from transforms import annex, dossier_stats, national, publications
-from transforms.frames import with_content_hash
+from transforms.frames import with_content_hash, with_text_fixes
+from transforms.text import TextFixes, clean_record_text
 
 # Columns that say where a row came from, not what it says: left out of its content hash.
 TRACKING = frozenset({"content_hash", "source_ref", "first_run_id", "run_id"})
@@ -47,12 +48,23 @@ class Source:
     files: bool = False
 
     def rows(self, pages: list, province: str | None) -> pd.DataFrame:
-        """The transform on landed pages (``extractors.landing.LandedPage``)."""
+        """The transform on landed pages (``extractors.landing.LandedPage``), their text
+        cleaned first where it needs it: each row's ``text_problem`` names its fields that
+        cannot be text (the suites hold such rows), and ``text_removed`` counts the control
+        characters taken out of it."""
+        fixes: dict[str, TextFixes] = {}
+        datas = []
+        for page in pages:
+            data = page.data
+            if page.suspect:
+                data, fixes[page.ref] = clean_record_text(data)
+            datas.append(data)
         if self.reads == "payloads":
-            records = [(p.ref, p.data) for p in pages]
+            records = [(p.ref, d) for p, d in zip(pages, datas, strict=True)]
         else:
-            records = [(p.ref, p.params, p.data) for p in pages]
-        return self.transform(records, province) if self.province else self.transform(records)
+            records = [(p.ref, p.params, d) for p, d in zip(pages, datas, strict=True)]
+        df = self.transform(records, province) if self.province else self.transform(records)
+        return with_text_fixes(df, fixes)
 
 
 @dataclass(frozen=True)
@@ -74,6 +86,16 @@ class Dataset:
     @property
     def from_files(self) -> bool:
         return any(s.files for s in self.sources)
+
+    def keyed(self, df: pd.DataFrame) -> pd.DataFrame:
+        """``df`` as the run files keep it: hashed, and with ``row_key``, the table's key as
+        one text (its parts joined by "|"), by which quarantine holds and releases a row;
+        null where a part is missing (quarantine then knows the row by its ``source_ref``)."""
+        parts = [df[k].astype("string") for k in self.key]
+        row_key = parts[0]
+        for part in parts[1:]:
+            row_key = row_key + "|" + part
+        return self.hashed(df).assign(row_key=row_key)
 
     def hashed(self, df: pd.DataFrame) -> pd.DataFrame:
         """``df`` with the content hash the merge compares, over the dataset's content columns

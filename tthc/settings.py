@@ -84,6 +84,11 @@ class Settings(BaseSettings):
     # A dataset whose row count falls below this share of the last successful run of the same
     # scope stops the load (the source probably answered short).
     row_count_floor: float = 0.5
+    # A check that fails for every row of a table of at least this many rows stops the load:
+    # the source changed its shape (a field renamed), it did not send that many bad rows.
+    drift_min_rows: int = 5
+    # Overall deadline of one HTTP request, body included (default: four times the timeout).
+    http_deadline_s: float | None = None
 
     # Reporting periods: "calendar" quarters, or "15th" (from the 15th of the month before the
     # quarter to the 14th of its last month), a convention some provinces use.

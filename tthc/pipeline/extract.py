@@ -9,11 +9,11 @@ from datetime import date, timedelta
 
 from extractors.annex import extract_annexes
 from extractors.http import HttpClient
-from extractors.national_portal import Cursor, NationalPortal, extract_national
+from extractors.national_portal import ALL_AGENCIES, Cursor, NationalPortal, extract_national
 from extractors.province_feed import extract_dossier_stats, extract_province_feed
 from loaders import ledger
 from loaders.db import make_engine
-from loaders.hashes import content_hashes
+from loaders.hashes import content_hashes, rows_held
 from loaders.locks import check_free
 from transforms import national
 from tthc import datasets
@@ -31,6 +31,7 @@ def client(settings: Settings) -> HttpClient:
         backoff_max_s=settings.http_backoff_max_s,
         rate_limit_per_s=settings.national_rate_limit_per_s or None,
         pool_size=max(8, settings.national_workers),
+        deadline_s=settings.http_deadline_s,
     )
 
 
@@ -69,6 +70,8 @@ def extract(settings: Settings, run: RunRef) -> RunRef:
                 # Reconciliation needs the publicized list; a national pass takes it when full.
                 publicized=own or run.full,
                 workers=settings.national_workers,
+                held_for=lambda scope: _decisions_held(settings, scope),
+                floor=settings.row_count_floor,
             )
             run.scopes = result.scopes
             log.info(
@@ -112,6 +115,14 @@ def _cursor(settings: Settings, scope: str, since: str | None) -> Cursor:
         ]
 
     return Cursor(changed, cutoff)
+
+
+def _decisions_held(settings: Settings, scope: str) -> int:
+    """The national decisions the mirror holds of an agency (``-1``: of all)."""
+    table = datasets.DATASETS["national_decisions"].table
+    column = None if scope == ALL_AGENCIES else "agency_id"
+    with make_engine(settings.mirror_url).connect() as conn:
+        return rows_held(conn, table, column, scope)
 
 
 def _known_annexes(settings: Settings, hashes: list[str]) -> set[str]:

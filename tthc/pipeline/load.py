@@ -18,7 +18,7 @@ from loaders.staging import staging_table, tune_for_merge
 from loaders.upsert import Stage
 from tthc import datasets
 from tthc.pipeline.files import return_memory
-from tthc.pipeline.runs import COUNT_KEYS, RunRef, landing, run_files
+from tthc.pipeline.runs import COUNT_KEYS, EXTRA_COUNTS, RunRef, landing, run_files
 from tthc.settings import Settings
 
 
@@ -43,10 +43,7 @@ def load(settings: Settings, run: RunRef) -> dict[str, Any]:
                 result = rows.merge(keys_unique=True)
             held = files.quarantined(name)
             held["reasons"] = held["reasons"].map(json.loads)
-            held["raw"] = [
-                json.dumps(record, ensure_ascii=False)
-                for record in landed.records(held["source_ref"].tolist())
-            ]
+            held["raw"] = [_as_json(r) for r in landed.records(held["source_ref"].tolist())]
             ledger.record_quarantine(conn, run.run_id, name, held)
             keys = (c["row_key"].astype(str) for c in files.valid_chunks(name, ["row_key"]))
             ledger.release_quarantine(conn, run.run_id, name, keys)
@@ -73,9 +70,20 @@ def load(settings: Settings, run: RunRef) -> dict[str, Any]:
             )
     return_memory()
     return {
-        name: {k: counts[name][k] for k in (*COUNT_KEYS, "from_files") if k in counts[name]}
+        name: {k: counts[name][k] for k in (*COUNT_KEYS, *EXTRA_COUNTS) if k in counts[name]}
         for name in names
     }
+
+
+def _as_json(record: Any) -> str:
+    """A held row as received, as JSON text any database stores: escaped to ASCII where it
+    holds what UTF-8 cannot encode (a lone surrogate); NUL is escaped by JSON itself."""
+    text = json.dumps(record, ensure_ascii=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(record)
+    return text
 
 
 def _advance_watermarks(conn, run: RunRef, decisions: pd.DataFrame) -> None:

@@ -20,6 +20,9 @@ from tthc.storage import Store
 
 log = logging.getLogger(__name__)
 COUNT_KEYS = ("extracted", "inserted", "updated", "unchanged", "quarantined", "duplicates")
+# Beside them where they apply: rows read from files (annexes), and control characters taken
+# out of the rows' text.
+EXTRA_COUNTS = ("from_files", "control_characters_removed")
 
 
 @dataclass

@@ -37,8 +37,9 @@ class _TransformGroup:
     """One group of a source's pages through every dataset it feeds, in a worker process. The
     rows unique within the group, with their content hash, go to the group's part of each
     dataset's transformed table (written by the worker: rows never travel between processes);
-    per dataset it returns the rows read, the duplicates dropped, and a hash of each written
-    row's key (to find keys repeated across groups)."""
+    per dataset it returns the rows read, the duplicates dropped, the control characters taken
+    out of their text, and a hash of each written row's key (to find keys repeated across
+    groups)."""
 
     landing_url: str
     files_url: str
@@ -46,7 +47,7 @@ class _TransformGroup:
     source: str
     names: tuple[str, ...]
 
-    def __call__(self, group: tuple[int, list[int]]) -> dict[str, tuple[int, int, np.ndarray]]:
+    def __call__(self, group: tuple[int, list[int]]) -> dict[str, tuple[int, int, int, np.ndarray]]:
         part, numbers = group
         pages = Landing(self.landing_url).read(self.source, numbers)
         files = RunFiles(Store(self.files_url))
@@ -55,13 +56,14 @@ class _TransformGroup:
             dataset = datasets.DATASETS[name]
             source = next(s for s in dataset.sources if s.landing == self.source)
             df = source.rows(pages, self.province)
+            removed = int(df.pop("text_removed").sum())
             unique, duplicates = split_duplicates(df, dataset.key)
             if len(unique):
-                files.write_transformed(name, part, dataset.hashed(unique))
+                files.write_transformed(name, part, dataset.keyed(unique))
             # As text whatever the group's dtypes, so equal keys always hash alike.
             as_text = unique[dataset.key].astype("string")
             keys = pd.util.hash_pandas_object(as_text, index=False).to_numpy()
-            out[name] = (len(df), duplicates, keys)
+            out[name] = (len(df), duplicates, removed, keys)
         return out
 
 
@@ -92,15 +94,21 @@ def transform(settings: Settings, run: RunRef) -> RunRef:
         groups = list(enumerate(page_groups(landed, source), start=parts))
         parts += len(groups)
         for results in parallel_map(work, groups, settings.worker_processes):
-            for name, (extracted, duplicates, keys) in results.items():
+            for name, (extracted, duplicates, removed, keys) in results.items():
                 key_hashes[name].append(keys)
                 counts[name]["extracted"] += extracted
                 counts[name]["duplicates"] += duplicates
+                if removed:
+                    c = counts[name]
+                    c["control_characters_removed"] = (
+                        c.get("control_characters_removed", 0) + removed
+                    )
                 if source in files_sources:
                     counts[name]["from_files"] += extracted
     for dataset in wanted:
         if not files.has_transformed(dataset.name):  # an empty table, with its columns
-            empty = dataset.hashed(dataset.sources[0].rows([], run.province))
+            empty = dataset.keyed(dataset.sources[0].rows([], run.province))
+            empty = empty.drop(columns="text_removed")
             files.write_transformed(dataset.name, 0, empty)
         repeated = _repeated_rows(files, dataset, key_hashes[dataset.name])
         files.write_duplicates(dataset.name, repeated)

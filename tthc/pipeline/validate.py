@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from extractors.landing import Landing
 from loaders import ledger
 from loaders.db import make_engine
 from loaders.staging import staging_table
@@ -19,7 +20,7 @@ from loaders.upsert import Stage
 from tthc import datasets
 from tthc.pipeline import sizes
 from tthc.pipeline.files import RunFiles, return_memory
-from tthc.pipeline.runs import RunRef, run_files
+from tthc.pipeline.runs import RunRef, landing, run_files
 from tthc.settings import Settings
 
 
@@ -56,6 +57,7 @@ def _judge(
     from expectations.validate import Validator, combine_outcomes, suite_columns  # seconds
 
     counts = files.counts()
+    landed = landing(settings, run)
     validator = Validator(settings.data_docs_dir)
     with engine.connect() as conn:
         previous = ledger.last_extracted(conn, run.kind, run.scope)
@@ -64,10 +66,7 @@ def _judge(
     for name in datasets.kind(run.kind).datasets:
         dataset = datasets.DATASETS[name]
         total = files.unique_rows(name)
-        # A source that suddenly answers far fewer rows stops the load (whole-table check);
-        # rows of files come once per file, so the floor is on the listings' rows.
-        min_rows = int(previous.get(name, 0) * settings.row_count_floor)
-        min_rows += counts[name].get("from_files", 0)
+        min_rows = _row_floor(settings, dataset, counts[name], total, previous, landed)
         held = files.quarantined_sink(name)
         ids: list[str] = []
         results, stopped = [], []
@@ -97,9 +96,41 @@ def _judge(
                 stopped.append(result.stopped)
         valid_ids[name] = ids
         held.close()
-        outcomes[name] = (combine_outcomes(results), stopped)
+        combined = combine_outcomes(results)
+        outcomes[name] = (combined, stopped + _drift(name, combined, settings.drift_min_rows))
     validator.build_docs()
     return outcomes
+
+
+def _row_floor(
+    settings: Settings,
+    dataset: datasets.Dataset,
+    counts: dict[str, int],
+    total: int,
+    previous: dict[str, int],
+    landed: Landing,
+) -> int:
+    """The fewest rows the table may have: a listing that suddenly answers far fewer rows than
+    the last successful run of the same scope (or none) stops the load. The floor is on the
+    listings' rows (a file's rows come once per file); the suite counts the table's unique
+    rows, so the floor moves by what those two differ by. A listing not read in this run (a
+    national pass that skips the publicized list) has none."""
+    listed = any(landed.page_sizes(s.landing) for s in dataset.sources if not s.files)
+    floor = int(previous.get(dataset.name, 0) * settings.row_count_floor) if listed else 0
+    listing_rows = counts["extracted"] - counts.get("from_files", 0)
+    return max(0, floor + total - listing_rows) if floor else 0
+
+
+def _drift(name: str, outcomes: list, min_rows: int) -> list[str]:
+    """A row check failed by every row of a table that has rows: the source changed shape."""
+    return [
+        f"{name}: every one of its {o.element_count} rows fails {o.expectation} "
+        f"({o.reason}): the source changed its shape (a field renamed or gone?)"
+        for o in outcomes
+        if o.severity == "critical"
+        and o.element_count >= min_rows
+        and o.unexpected_count == o.element_count
+    ]
 
 
 def _stage_unique_rows(

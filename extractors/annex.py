@@ -123,11 +123,16 @@ def _xlsx_rows(annex: AnnexFile) -> list[dict]:
     for sheet in book.worksheets:
         merged = {}
         for bounds in sheet.merged_cells.ranges:
-            value = sheet.cell(bounds.min_row, bounds.min_col).value
+            top_left = sheet.cell(bounds.min_row, bounds.min_col)
+            value = None if top_left.data_type == "e" else top_left.value
             for r, c in bounds.cells:
                 merged[(r, c)] = value
         for row in sheet.iter_rows():
-            values = [merged.get((cell.row, cell.column), cell.value) for cell in row]
+            # An error cell ("#REF!", type "e") is a formula that failed, not a value.
+            values = [
+                merged.get((cell.row, cell.column), None if cell.data_type == "e" else cell.value)
+                for cell in row
+            ]
             if any(v not in (None, "") for v in values):
                 rows.append(_row(annex, sheet.title, row[0].row, values))
     return rows

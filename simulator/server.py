@@ -42,7 +42,7 @@ class Dataset:
         self.agencies = load("national/agencies.json")
         self.fields = load("national/fields.json")
         self.decisions = load("national/decisions.json")  # newest first
-        self.by_id = {d["row"]["ID"]: d for d in self.decisions}
+        self.by_id = {d["row"].get("ID"): d for d in self.decisions}
         self.publicized = load("national/publicized.json")
         self.feeds = {
             p.stem: load(f"province_feed/{p.name}")
@@ -62,6 +62,14 @@ def _page(rows: list[dict], size: int | None, index: int | None, shift: bool = F
     start = (max(int(index or 1), 1) - 1) * int(size)
     start = max(0, start - 1) if shift else start
     return rows[start : start + int(size)]
+
+
+def _encoded(payload, charset: str) -> bytes:
+    """JSON in ``charset``; text it cannot encode (a lone surrogate) goes as JSON escapes."""
+    try:
+        return json.dumps(payload, ensure_ascii=False).encode(charset)
+    except UnicodeEncodeError:
+        return json.dumps(payload).encode(charset)
 
 
 def _fold(text: str) -> str:
@@ -201,7 +209,7 @@ def make_handler(sim: PortalSimulator) -> type[BaseHTTPRequestHandler]:
             for rule in rules:
                 payload = changed_payload(payload, rule)
             charset = next((r.charset for r in rules if r.charset), "utf-8")
-            body = json.dumps(payload, ensure_ascii=False).encode(charset)
+            body = _encoded(payload, charset)
             if replaced := next((r.body for r in rules if r.body is not None), None):
                 body = replaced.encode(charset)
             if any(r.truncate for r in rules):

@@ -12,7 +12,7 @@ import pytest
 
 from tests.helpers import ROOT
 from transforms import codes
-from tthc.datasets import DATASETS, KINDS
+from tthc.datasets import DATASETS, KINDS, TRACKING
 
 PACKAGES = ["tthc", "extractors", "transforms", "loaders", "expectations", "reconcile"]
 PACKAGES += ["simulator", "bench", "dags"]
@@ -135,3 +135,46 @@ def test_every_dataset_has_a_suite_a_table_and_a_kind():
     for dataset in DATASETS.values():
         assert dataset.key and dataset.sources, dataset.name
         assert dataset.parent is None or dataset.parent in DATASETS
+
+
+# What every suite holds, whatever its dataset: a row without its key, and text that cannot be
+# stored, never load.
+EVERY_SUITE = {
+    ("expect_column_values_to_not_be_null", "row_key"),
+    ("expect_column_values_to_be_null", "text_problem"),
+}
+
+
+@pytest.mark.parametrize("dataset", sorted(DATASETS))
+def test_every_suite_holds_rows_without_a_key_and_text_that_is_not_text(dataset):
+    suite = json.loads((ROOT / "expectations" / "suites" / f"{dataset}.json").read_text())
+    critical = {
+        (e["type"], e["kwargs"].get("column"))
+        for e in suite["expectations"]
+        if e["severity"] == "critical"
+    }
+    assert EVERY_SUITE <= critical
+
+
+# Columns a table requires that the suite need not check: set by the run itself, or derived
+# from a column the suite does check.
+DERIVED = {"province_code", "number_raw", "name_key"}
+
+
+@pytest.mark.parametrize("dataset", sorted(DATASETS))
+def test_what_a_table_requires_its_suite_checks(dataset):
+    """A required column left null fails the load as a database error without naming the row;
+    the suite must hold such rows instead."""
+    spec = DATASETS[dataset]
+    suite = json.loads((ROOT / "expectations" / "suites" / f"{dataset}.json").read_text())
+    checked = {
+        e["kwargs"].get("column")
+        for e in suite["expectations"]
+        if e["type"] == "expect_column_values_to_not_be_null" and e["severity"] == "critical"
+    }
+    required = {
+        c.name
+        for c in spec.table.columns
+        if not c.nullable and not c.primary_key and c.name not in TRACKING
+    }
+    assert required - checked - DERIVED == set()

@@ -154,18 +154,18 @@ def test_each_expectation_passes_clean_rows_and_catches_a_broken_one(
     held = {
         k: [r["expectation"] for r in reasons]
         for k, reasons in zip(
-            result.quarantined["row_key"], result.quarantined["reasons"], strict=True
+            result.quarantined["source_ref"], result.quarantined["reasons"], strict=True
         )
     }
     if expectation["severity"] == "critical":  # quarantined, the rest loads
-        assert name in held.get(base.at[0, "row_key"], [])
+        assert name in held.get(base.at[0, "source_ref"], [])
         if detail := expectation["meta"].get("detail_column"):  # the row's own reason, too
             (reasons,) = result.quarantined.loc[
-                result.quarantined["row_key"] == base.at[0, "row_key"], "reasons"
+                result.quarantined["source_ref"] == base.at[0, "source_ref"], "reasons"
             ]
             said = next(r["reason"] for r in reasons if r["expectation"] == name)
             assert said.endswith(str(break_row(base, expectation, params)[detail][0]))
         assert len(result.valid) >= len(base) - 2
     else:  # warning: loads, flagged
         assert all(name not in reasons for reasons in held.values())
-        assert base.at[0, "row_key"] in result.valid["row_key"].tolist()
+        assert base.at[0, "source_ref"] in result.valid["source_ref"].tolist()

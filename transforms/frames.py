@@ -97,9 +97,23 @@ def with_text_fixes(df: pd.DataFrame, fixes: dict[str, TextFixes]) -> pd.DataFra
     return df.assign(text_problem=pd.array(problems, dtype="string"), text_removed=removed)
 
 
+# True == 1 and False == 0 in Python: the booleans' keys serve 1 and 0 as well.
+_FLAGS = {True: True, False: False, "true": True, "false": False}
+
+
+def flag_column(series: pd.Series) -> pd.Series:
+    """Yes/no fields as sources send them (true/false, "true"/"false", 1/0); anything else is
+    null, which the suites hold, never a guess."""
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    found = [_FLAGS.get(u.strip().lower() if isinstance(u, str) else u) for u in uniques]
+    mapped = pd.array(found, dtype="boolean")
+    return pd.Series(mapped.take(codes, allow_fill=True), index=series.index, dtype="boolean")
+
+
 def split_duplicates(df: pd.DataFrame, key: list[str]) -> tuple[pd.DataFrame, int]:
-    """Keep the first row of each key; return the rest as a count (they are reported, not lost)."""
-    duplicated = df.duplicated(subset=key, keep="first")
+    """Keep the first row of each key; return the rest as a count (they are reported, not lost).
+    Rows missing part of their key are not duplicates of each other: each is held apart."""
+    duplicated = df.duplicated(subset=key, keep="first") & df[key].notna().all(axis=1)
     return df[~duplicated].reset_index(drop=True), int(duplicated.sum())
 
 

@@ -9,7 +9,7 @@ import pandas as pd
 
 from transforms.codes import LOCAL_SERVICE_CODE, decision_number_column
 from transforms.dates import ANNEX_FORMAT, parse_dates
-from transforms.frames import records_frame, values_frame
+from transforms.frames import flag_column, records_frame, values_frame
 from transforms.numbers import whole_number_column
 from transforms.text import clean_column, key_column, match_key, per_distinct
 
@@ -97,8 +97,8 @@ def decisions_frame(records: Iterable[tuple[str, dict]], province: str) -> pd.Da
             "effective_date": parse_dates(raw["effective_date"], ANNEX_FORMAT),
             # When the legal document the procedures come from takes effect (optional).
             "basis_effective_date": parse_dates(raw["basis_effective_date"], ANNEX_FORMAT),
-            "publishes_procedures": raw["publishes_procedures"].astype("boolean"),
-            "approves_workflows": raw["approves_workflows"].astype("boolean"),
+            "publishes_procedures": flag_column(raw["publishes_procedures"]),
+            "approves_workflows": flag_column(raw["approves_workflows"]),
             "source_ref": raw["source_ref"],
         }
     )

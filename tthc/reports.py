@@ -11,6 +11,7 @@ from sqlalchemy import Connection, func, select
 
 from loaders.ledger import latest_run_id
 from loaders.schema import DATA_TABLES, quarantine, run_ledger, validation_results
+from transforms.text import clean_record_text
 from tthc.datasets import SYNC_KINDS
 from tthc.settings import Settings
 
@@ -80,7 +81,8 @@ def validation_report(conn: Connection, settings: Settings, run_id: str | None) 
             {
                 "row_key": r.row_key,
                 "source_ref": r.source_ref,
-                "row": json.loads(r.row_json),
+                # As received, but printable: a lone surrogate shows as U+FFFD.
+                "row": clean_record_text(json.loads(r.row_json))[0],
                 "reasons": reasons,
             }
         )

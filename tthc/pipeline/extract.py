@@ -16,6 +16,7 @@ from loaders.db import make_engine
 from loaders.hashes import content_hashes, rows_held
 from loaders.locks import check_free
 from transforms import national
+from transforms.text import clean_record_text
 from tthc import datasets
 from tthc.pipeline.runs import RunRef, landing
 from tthc.settings import Settings
@@ -106,6 +107,7 @@ def _cursor(settings: Settings, scope: str, since: str | None) -> Cursor:
     cutoff = date.fromisoformat(since) if since else (mark - lookback if mark else None)
 
     def changed(rows: list[dict]) -> list[bool]:
+        rows = clean_record_text(rows)[0]  # as the transform will read them
         df = decisions.hashed(national.national_decisions([("listing", {}, rows)]))
         ids = df["decision_id"].dropna().tolist()
         with engine.connect() as conn:

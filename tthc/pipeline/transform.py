@@ -131,4 +131,5 @@ def _repeated_rows(
         return suspects
     rows = files.chunks(dataset.name, dataset.key)
     keys = pd.concat(chunk[chunk.index.isin(suspects)] for chunk in rows)
-    return keys.index[keys.duplicated(keep="first")].to_numpy(dtype="int64")
+    repeated = keys.duplicated(keep="first") & keys.notna().all(axis=1)  # no key: held apart
+    return keys.index[repeated].to_numpy(dtype="int64")

@@ -122,14 +122,20 @@ def _row_floor(
 
 
 def _drift(name: str, outcomes: list, min_rows: int) -> list[str]:
-    """A row check failed by every row of a table that has rows: the source changed shape."""
-    return [
-        f"{name}: every one of its {o.element_count} rows fails {o.expectation} "
-        f"({o.reason}): the source changed its shape (a field renamed or gone?)"
+    """Row checks failed by every row of a table that has rows: the source changed shape."""
+    failed = [
+        o
         for o in outcomes
         if o.severity == "critical"
         and o.element_count >= min_rows
         and o.unexpected_count == o.element_count
+    ]
+    if not failed:
+        return []
+    return [
+        f"{name}: every one of its {failed[0].element_count} rows fails "
+        + ", ".join(f"{o.expectation} ({o.reason})" for o in failed)
+        + ": the source changed its shape (a field renamed or gone?)"
     ]
 
 

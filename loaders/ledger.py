@@ -76,6 +76,21 @@ def running_runs(conn: Connection) -> list[str]:
     return list(conn.scalars(select(run_ledger.c.run_id).where(run_ledger.c.status == "running")))
 
 
+def unfinished_runs(conn: Connection, kind: str, scope: str) -> list[tuple[str, str | None]]:
+    """The runs of this kind and scope the ledger says are running: (run id, orchestrator's
+    run id, if an orchestrator drives it)."""
+    query = select(run_ledger.c.run_id, run_ledger.c.orchestrator_run_id).where(
+        run_ledger.c.status == "running", run_ledger.c.kind == kind, run_ledger.c.scope == scope
+    )
+    return [(r.run_id, r.orchestrator_run_id) for r in conn.execute(query)]
+
+
+def close_abandoned(engine: Engine, run_id: str, by_run_id: str) -> None:
+    """Close a run that nothing works on any more (its process was killed)."""
+    error = f"abandoned: its process stopped without closing it; closed by run {by_run_id}"
+    finish_run(engine, run_id, {**run_summary(run_id, None, error), "status": "abandoned"})
+
+
 def record_quarantine(conn: Connection, run_id: str, dataset: str, rows: pd.DataFrame) -> None:
     """Hold rows back with their reasons; a row quarantined again is refreshed, not repeated."""
     if rows.empty:

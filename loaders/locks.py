@@ -1,9 +1,14 @@
 """Two runs that write the same data must not interleave: a PostgreSQL advisory lock, or on
-SQLite a lock file beside the database (``flock``, released by the OS if the process dies).
+SQLite a lock file in a folder beside the database file (``<mirror>.locks/``, ``flock``,
+released by the OS if the process dies). Either way the lock follows the mirror: two syncs into
+two mirrors never refuse each other, whatever checkout or machine they run from.
 
 Scopes are strings such as ``province:06`` or ``national``. The load, the one step that writes
 the mirror's data, holds them; a run checks them before it reads any source
-(``check_free``), so a run that would be refused fails at once.
+(``check_free``), so a run that would be refused fails at once. A run also holds
+``run:<run id>`` while one of its steps works, by which the next run of its scope tells a run
+that is working from one that was killed (``tthc.pipeline.runs.begin``). One holder per lock:
+a second taking, even by the same process, is refused.
 """
 
 from __future__ import annotations
@@ -32,24 +37,37 @@ def _key(scope: str) -> int:
 
 
 @contextmanager
-def run_lock(
-    engine: Engine, lock_dir: Path, scopes: list[str], holder: str, wait_s: float = 0.0
-) -> Iterator[None]:
+def run_lock(engine: Engine, scopes: list[str], holder: str, wait_s: float = 0.0) -> Iterator[None]:
     """Hold every scope (in a fixed order, so two runs cannot deadlock) for the block.
 
     ``wait_s`` = 0 fails at once with a message naming the holder; more waits that long."""
     lock = _pg_lock if engine.dialect.name == "postgresql" else _file_lock
     with ExitStack() as stack:
         for scope in sorted(set(scopes)):
-            stack.enter_context(lock(engine, lock_dir, scope, holder, wait_s))
+            stack.enter_context(lock(engine, scope, holder, wait_s))
         yield
 
 
-def check_free(engine: Engine, lock_dir: Path, scopes: list[str], holder: str) -> None:
+def check_free(engine: Engine, scopes: list[str], holder: str) -> None:
     """Fail now (``RunLocked``, naming the holder) if another run holds one of ``scopes``;
     holds nothing after."""
-    with run_lock(engine, lock_dir, scopes, holder):
+    with run_lock(engine, scopes, holder):
         pass
+
+
+def is_free(engine: Engine, scope: str) -> bool:
+    """Whether nobody holds ``scope`` now."""
+    try:
+        check_free(engine, [scope], "a check")
+    except RunLocked:
+        return False
+    return True
+
+
+def lock_dir(engine: Engine) -> Path:
+    """Where a SQLite mirror's lock files are: beside the database file."""
+    database = Path(engine.url.database or "memory")
+    return database.with_name(database.name + ".locks")
 
 
 def _until(wait_s: float):
@@ -69,7 +87,7 @@ HOLDER = text(
 
 
 @contextmanager
-def _pg_lock(engine: Engine, lock_dir: Path, scope: str, holder: str, wait_s: float):
+def _pg_lock(engine: Engine, scope: str, holder: str, wait_s: float):
     keys = {"ns": LOCK_NAMESPACE, "k": _key(scope)}
     conn = engine.connect()
     try:
@@ -100,9 +118,10 @@ def _pg_lock(engine: Engine, lock_dir: Path, scope: str, holder: str, wait_s: fl
 
 
 @contextmanager
-def _file_lock(engine: Engine, lock_dir: Path, scope: str, holder: str, wait_s: float):
-    lock_dir.mkdir(parents=True, exist_ok=True)
-    path = lock_dir / f"{scope.replace(':', '_').replace('/', '_')}.lock"
+def _file_lock(engine: Engine, scope: str, holder: str, wait_s: float):
+    folder = lock_dir(engine)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{scope.replace(':', '_').replace('/', '_')}.lock"
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         for _ in _until(wait_s):

@@ -28,6 +28,15 @@ SEED_FIGURES = {
 UNTRACKED = ["content_hash", "source_ref", "first_run_id", "run_id"]
 
 
+def as_run_files(name: str, df):
+    """A transform's rows as the run files hold them (``tthc.pipeline.transform``): with the
+    text-problem column and the row key the suites read."""
+    from transforms.frames import with_text_fixes
+    from tthc.datasets import DATASETS
+
+    return DATASETS[name].keyed(with_text_fixes(df, {}).drop(columns="text_removed"))
+
+
 def make_settings(home: Path, url: str, mirror_url: str = "", **extra):
     from tthc.settings import Settings
 

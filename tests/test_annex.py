@@ -268,13 +268,14 @@ def test_annex_files_sync_with_every_row_accounted_for(annex_only):
         ).scalars()
         assert "Phí: 1.500.000 đồng; Lệ phí: Không" in list(kept)
     assert sorted(n for n, _ in loaded) == sorted(FILES[:3])
-    reasons, raw = held["06-2020-0101|9"]
+    # Held by the table's key: a row that could not be placed by its place in the annex.
+    reasons, raw = held["06-2020-0101|row:9"]
     assert reasons[0]["reason"].endswith("table 4, row 3: a value in column 6, which has no header")
     # The row as received: which file, table and row, and its cells.
     assert (raw["file"], raw["sheet"], raw["row"]) == ("qd-101-variants.docx", "table 4", 3)
     assert raw["cells"][-1] == "tràn cột"
-    assert [r["expectation"] for r in held["06-2020-0101|6"][0]] == ["procedure_code_pattern"]
-    assert "'Số bộ hồ sơ'" in held["06-2020-0103|1"][0][0]["reason"]
+    assert [r["expectation"] for r in held["06-2020-0101|1.00758"][0]] == ["procedure_code_pattern"]
+    assert "'Số bộ hồ sơ'" in held["06-2020-0103|row:1"][0][0]["reason"]
 
 
 def test_the_same_file_is_never_loaded_twice_and_a_changed_one_is(annex_only):

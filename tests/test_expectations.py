@@ -9,9 +9,9 @@ import pytest
 
 from expectations.validate import SUITES_DIR, Validator, load_suite_json
 from simulator.server import PortalSimulator
-from tests.helpers import DATASET
+from tests.helpers import DATASET, as_run_files
 from transforms import dossier_stats, national, publications
-from transforms.frames import split_duplicates, with_text_fixes
+from transforms.frames import split_duplicates
 from tthc.datasets import DATASETS
 
 SUITES = sorted(p.stem for p in SUITES_DIR.glob("*.json"))
@@ -64,10 +64,7 @@ def raw_frames() -> dict[str, pd.DataFrame]:
         "dossier_stats": dossier_stats.dossier_stats(stats),
     }
     # As the run files hold them: with the text-problem column and the row key.
-    return {
-        name: DATASETS[name].keyed(with_text_fixes(df, {}).drop(columns="text_removed"))
-        for name, df in frames.items()
-    }
+    return {name: as_run_files(name, df) for name, df in frames.items()}
 
 
 @pytest.fixture(scope="module")

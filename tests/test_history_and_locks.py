@@ -149,10 +149,9 @@ def test_cli_shows_a_procedures_versions(tmp_path, env_settings, capsys, monkeyp
 
 HOLD = """
 import sys, time
-from pathlib import Path
 from loaders.db import make_engine
 from loaders.locks import run_lock
-with run_lock(make_engine(sys.argv[1]), Path(sys.argv[2]), ["province:06"], "run-A"):
+with run_lock(make_engine(sys.argv[1]), ["province:06"], "run-A"):
     print("held", flush=True)
     time.sleep(float(sys.argv[3]))
 """
@@ -178,17 +177,17 @@ def test_a_second_run_is_refused_with_the_holder_named_or_waits(tmp_path, mirror
             match=r"province:06 is being written by another run "
             r"\(.*run-A.*\)",
         ):
-            with run_lock(engine, tmp_path / "locks", ["province:06", "national"], "run-B"):
+            with run_lock(engine, ["province:06", "national"], "run-B"):
                 pass
         started = time.monotonic()
-        with run_lock(engine, tmp_path / "locks", ["province:06"], "run-C", wait_s=30):
+        with run_lock(engine, ["province:06"], "run-C", wait_s=30):
             assert time.monotonic() - started > 0.2  # it waited for run-A to finish
     finally:
         holder.wait()
-    with run_lock(engine, tmp_path / "locks", ["province:06"], "run-D"):
+    with run_lock(engine, ["province:06"], "run-D"):
         # Taken once per run (by its load): a second taking is another run, refused.
         with pytest.raises(RunLocked):
-            with run_lock(engine, tmp_path / "locks", ["province:06"], "run-D"):
+            with run_lock(engine, ["province:06"], "run-D"):
                 pass
 
 

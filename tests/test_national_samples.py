@@ -6,7 +6,7 @@ import json
 import pytest
 import requests
 
-from tests.helpers import SAMPLES
+from tests.helpers import SAMPLES, as_run_files
 from transforms import national
 
 DECISION_LISTS = {
@@ -25,8 +25,9 @@ def pages(name: str, **params):
 
 
 def test_every_sample_is_read():
-    decisions = national.national_decisions(
-        pages("decision_publishment_advanced_search_service_v2")
+    decisions = as_run_files(
+        "national_decisions",
+        national.national_decisions(pages("decision_publishment_advanced_search_service_v2")),
     )
     assert len(decisions) == 50
     numbers = dict(zip(decisions["decision_id"], decisions["number_norm"], strict=True))
@@ -64,8 +65,9 @@ def test_the_suites_accept_the_real_samples(tmp_path):
     from expectations.validate import Validator
 
     validator = Validator(tmp_path / "docs")
-    decisions = national.national_decisions(
-        pages("decision_publishment_advanced_search_service_v2")
+    decisions = as_run_files(
+        "national_decisions",
+        national.national_decisions(pages("decision_publishment_advanced_search_service_v2")),
     )
     result = validator.validate("national_decisions", decisions)
     assert result.success and result.quarantined.empty
@@ -77,13 +79,16 @@ def test_the_suites_accept_the_real_samples(tmp_path):
             national.national_publicized(pages("get_ds_tthc_da_cong_bo_dvc_service")),
         ),
     ]:
-        assert validator.validate(name, frame).quarantined.empty, name
-    procedures = national.national_procedures(
-        {
-            "modified": pages(
-                "decision-115010.get_modified_procedures_by_dp_id_service_v2", id="115010"
-            )
-        }
+        assert validator.validate(name, as_run_files(name, frame)).quarantined.empty, name
+    procedures = as_run_files(
+        "national_procedures",
+        national.national_procedures(
+            {
+                "modified": pages(
+                    "decision-115010.get_modified_procedures_by_dp_id_service_v2", id="115010"
+                )
+            }
+        ),
     )
     result = validator.validate(
         "national_procedures", procedures, {"known_decision_ids": ["115010"]}

@@ -26,11 +26,12 @@ from tthc.pipeline import sizes
 from tthc.reports import mirror_stats, validation_report
 
 # Each planted defect of the bundled dataset and the expectation that must catch it.
+# Held rows by the table's key (an annex row: its decision and procedure code).
 PLANTED = {
-    ("province_items", "06-2020-0612|13"): "procedure_code_pattern",
-    ("province_items", "06-2020-0647|22"): "action_known",
+    ("province_items", "06-2020-0612|1.00758"): "procedure_code_pattern",
+    ("province_items", "06-2020-0647|2.004594"): "action_known",
     ("province_decisions", "06-2020-0745"): "signed_date_valid",
-    ("province_items", "06-2020-0745|1"): "item_decision_known",
+    ("province_items", "06-2020-0745|2.010256"): "item_decision_known",
     ("province_decisions", "06-2020-XXXX"): "decision_number_pattern",
     ("national_decisions", "61272"): "publishing_date_valid",
     ("dossier_stats", "06|2020-Q2|Sở Ngoại vụ"): "received_identity",
@@ -136,7 +137,9 @@ def test_a_row_fixed_at_the_source_leaves_quarantine(tmp_path, mirror_url, engin
     assert result["datasets"]["province_items"]["inserted"] == 1
     with engine.connect() as conn:
         released = conn.execute(
-            select(quarantine.c.released_run_id).where(quarantine.c.row_key == "06-2020-0612|13")
+            select(quarantine.c.released_run_id).where(
+                quarantine.c.row_key == "06-2020-0612|1.00758"
+            )
         ).scalar_one()
         still_held = conn.scalar(
             select(func.count())

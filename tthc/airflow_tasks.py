@@ -137,14 +137,14 @@ def load(run: dict[str, Any]) -> dict[str, Any]:
 def reconcile_period(province: str) -> dict[str, Any]:
     """Reconcile the province's period, store the result under a ledger run, and write the
     report as JSON for ``write_reports`` to render (computed once)."""
-    from loaders.db import make_engine
+    from loaders.db import open_mirror
     from reconcile.run import reconcile
     from tthc.reports import write_quarterly_reports
 
     context = get_current_context()
     period = _period(context["params"], context)
     settings = _settings(province)
-    engine = make_engine(settings.mirror_url)
+    engine = open_mirror(settings.mirror_url)
     result, report = reconcile(
         engine, settings.rules, province, period, orchestrator_run_id=context["run_id"]
     )

@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import signal
 import sys
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -72,16 +74,34 @@ def cmd_sync(args, settings: Settings) -> int:
         since=getattr(args, "since", None),
         annex_sources=getattr(args, "annex", None),
     )
-    return _print_summary(pipeline.sync(settings, run), args.json)
+    with _terminated_as_failure():
+        return _print_summary(pipeline.sync(settings, run), args.json)
+
+
+class Terminated(Exception):
+    """SIGTERM: the run stops where it is and is closed as failed (an Exception, not a
+    SystemExit, so the runner records it like any other failure)."""
+
+
+@contextmanager
+def _terminated_as_failure():
+    def stop(signum, frame):
+        raise Terminated(f"stopped by {signal.Signals(signum).name}")
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def cmd_reconcile(args, settings: Settings) -> int:
-    from loaders.db import make_engine
+    from loaders.db import open_mirror
     from reconcile.run import reconcile
 
     province = _default_province(settings, args.province)
     result, _ = reconcile(
-        make_engine(settings.mirror_url),
+        open_mirror(settings.mirror_url),
         settings.rules,
         province,
         args.period,
@@ -102,12 +122,12 @@ def _as_of(args) -> date | None:
 
 
 def cmd_report_quarterly(args, settings: Settings) -> int:
-    from loaders.db import make_engine
+    from loaders.db import open_mirror
     from reconcile.quarterly import quarterly_report
     from reconcile.render import WRITERS, write_report
 
     province = _default_province(settings, args.province)
-    with make_engine(settings.mirror_url).connect() as conn:
+    with open_mirror(settings.mirror_url).connect() as conn:
         report = quarterly_report(
             conn, settings.rules, province, args.period, _as_of(args), args.include_predecessors
         )
@@ -121,10 +141,10 @@ def cmd_report_quarterly(args, settings: Settings) -> int:
 
 
 def cmd_report_validation(args, settings: Settings) -> int:
-    from loaders.db import make_engine
+    from loaders.db import open_mirror
     from tthc.reports import validation_report
 
-    with make_engine(settings.mirror_url).connect() as conn:
+    with open_mirror(settings.mirror_url).connect() as conn:
         report = validation_report(conn, settings, args.run)
         if args.html:
             from tthc.reports import write_validation_page
@@ -143,10 +163,10 @@ def cmd_report_validation(args, settings: Settings) -> int:
 
 
 def cmd_mirror_stats(args, settings: Settings) -> int:
-    from loaders.db import make_engine
+    from loaders.db import open_mirror
     from tthc.reports import mirror_stats
 
-    with make_engine(settings.mirror_url).connect() as conn:
+    with open_mirror(settings.mirror_url).connect() as conn:
         stats = mirror_stats(conn)
     if args.json:
         print(json.dumps(stats))
@@ -158,10 +178,10 @@ def cmd_mirror_stats(args, settings: Settings) -> int:
 
 def cmd_mirror_procedure(args, settings: Settings) -> int:
     from loaders import history
-    from loaders.db import make_engine
+    from loaders.db import open_mirror
 
     province = _default_province(settings, args.province)
-    with make_engine(settings.mirror_url).connect() as conn:
+    with open_mirror(settings.mirror_url).connect() as conn:
         versions = history.history(conn, province, args.code)
         current = history.version_on(conn, province, args.code, _as_of(args) or date.today())
     if not versions:
@@ -342,9 +362,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     if not args.verbose:  # Great Expectations logs at INFO on its own
         logging.getLogger("great_expectations").setLevel(logging.WARNING)
+    from loaders.db import MirrorNotReady
+
     try:
         return args.func(args, get_settings())
-    except ValueError as exc:
+    except (ValueError, MirrorNotReady) as exc:
         print(f"tthc: {exc}", file=sys.stderr)
         return 2
 

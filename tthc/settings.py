@@ -148,11 +148,6 @@ class Settings(BaseSettings):
         self.reports_dir = self.reports_dir or var / "reports"
 
     @property
-    def locks_dir(self) -> Path:
-        """Lock files of runs on a SQLite mirror (PostgreSQL uses advisory locks)."""
-        return self.home / "var" / "locks"
-
-    @property
     def data_docs_dir(self) -> Path:
         """Great Expectations Data Docs of the latest validation, at a stable place."""
         return self.reports_dir / "data_docs"

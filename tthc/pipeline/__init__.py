@@ -16,6 +16,7 @@ shrink are in ``tthc.pipeline.sizes``.
 import logging
 from typing import Any
 
+from extractors.urls import redact
 from tthc.pipeline.extract import extract
 from tthc.pipeline.load import load
 from tthc.pipeline.runs import (
@@ -27,6 +28,7 @@ from tthc.pipeline.runs import (
     new_run,
     run_files,
     summary,
+    working,
 )
 from tthc.pipeline.transform import transform
 from tthc.pipeline.validate import validate
@@ -48,18 +50,36 @@ __all__ = [
     "sync",
     "transform",
     "validate",
+    "working",
 ]
 
 
 def sync(settings: Settings, run: RunRef) -> dict[str, Any]:
     """Every step of a run in this process (the CLI's way; the DAGs run the same steps as
-    tasks), with the outcome recorded in the ledger whatever happens."""
-    begin(settings, run)
+    tasks), with the outcome recorded in the ledger whatever happens, and a summary returned
+    even when the mirror cannot be reached to record it."""
     try:
-        for step in (extract, transform, validate):
-            run = step(settings, run)
-        result = summary(run, load(settings, run))
+        begin(settings, run)
+    except Exception as exc:  # nothing ran, and the ledger may be out of reach: say why
+        log.exception("run %s could not start", run.run_id)
+        return summary(run, None, _why(exc))
+    try:
+        with working(settings, run):
+            for step in (extract, transform, validate):
+                run = step(settings, run)
+            result = summary(run, load(settings, run))
     except Exception as exc:  # the ledger must say why; the caller still sees the failure
         log.exception("run %s failed", run.run_id)
-        result = summary(run, None, f"{type(exc).__name__}: {exc}")
-    return finish(settings, run, result)
+        result = summary(run, None, _why(exc))
+    try:
+        return finish(settings, run, result)
+    except Exception as exc:
+        log.exception("run %s could not be closed in the ledger", run.run_id)
+        closing = f"the ledger could not record the outcome: {_why(exc)}"
+        error = f"{result['error']}; {closing}" if result["error"] else closing
+        return summary(run, result["datasets"], error)
+
+
+def _why(exc: BaseException) -> str:
+    """An error as a run summary says it: its kind and message, no credentials."""
+    return redact(f"{type(exc).__name__}: {exc}")

@@ -38,7 +38,7 @@ def client(settings: Settings) -> HttpClient:
 
 def extract(settings: Settings, run: RunRef) -> RunRef:
     engine = make_engine(settings.mirror_url)
-    check_free(engine, settings.locks_dir, run.lock_scopes, run.run_id)  # before any request
+    check_free(engine, run.lock_scopes, run.run_id)  # before any request
     kind = datasets.kind(run.kind)
     landed = landing(settings, run)
     landed.clear()  # a retried extract starts over

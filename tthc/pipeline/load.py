@@ -30,7 +30,7 @@ def load(settings: Settings, run: RunRef) -> dict[str, Any]:
     engine = make_engine(settings.mirror_url)
     names = datasets.kind(run.kind).datasets
     with (
-        run_lock(engine, settings.locks_dir, run.lock_scopes, run.run_id, settings.lock_wait_s),
+        run_lock(engine, run.lock_scopes, run.run_id, settings.lock_wait_s),
         engine.begin() as conn,
     ):
         tune_for_merge(conn)

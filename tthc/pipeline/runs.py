@@ -10,7 +10,8 @@ from typing import Any
 
 from extractors.landing import Landing
 from loaders import ledger
-from loaders.db import make_engine
+from loaders.db import make_engine, open_mirror
+from loaders.locks import is_free, run_lock
 from loaders.staging import drop_staging
 from reconcile.calendar import period_bounds
 from tthc import datasets
@@ -112,9 +113,30 @@ def summary(run: RunRef, counts: dict | None, error: str | None = None) -> dict[
     return ledger.run_summary(run.run_id, counts, error, run.requests)
 
 
+def working(settings: Settings, run: RunRef):
+    """Held while a step of the run works (``loaders.locks``): a run of the ledger that is
+    ``running`` while nobody holds this was killed."""
+    return run_lock(make_engine(settings.mirror_url), [f"run:{run.run_id}"], run.run_id)
+
+
 def begin(settings: Settings, run: RunRef) -> None:
-    """Open the run in the ledger."""
-    engine = make_engine(settings.mirror_url)
+    """Open the run in the ledger, once the mirror is known to be ready; first close as
+    ``abandoned`` the runs of the same kind and scope that were killed (running in the ledger,
+    nobody working on them; runs an orchestrator drives are its to close), and drop their
+    staging tables."""
+    engine = open_mirror(settings.mirror_url)
+    with engine.connect() as conn:
+        unfinished = ledger.unfinished_runs(conn, run.kind, run.scope)
+    abandoned = [
+        run_id
+        for run_id, orchestrated in unfinished
+        if not orchestrated and is_free(engine, f"run:{run_id}")
+    ]
+    for run_id in abandoned:
+        log.warning("run %s was abandoned (killed?): closing it", run_id)
+        ledger.close_abandoned(engine, run_id, run.run_id)
+    if abandoned:
+        drop_staging(engine)
     ledger.start_run(engine, run.run_id, run.kind, run.scope, run.orchestrator_run_id)
 
 

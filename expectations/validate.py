@@ -10,6 +10,7 @@ Severity is the suite's own ``severity`` field, so which checks are which is dat
 
 from __future__ import annotations
 
+import html
 import json
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -99,6 +100,17 @@ def suite_columns(name: str) -> list[str]:
     return sorted(columns - set(FLAGS))
 
 
+def _escaped(value: Any) -> Any:
+    """``value`` with every text in it HTML-escaped, for display by Data Docs."""
+    if isinstance(value, str):
+        return html.escape(value)
+    if isinstance(value, dict):
+        return {k: _escaped(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_escaped(v) for v in value]
+    return value
+
+
 def _outcome(
     spec: dict[str, Any], success: bool, unexpected: int, elements: int
 ) -> ExpectationOutcome:
@@ -174,9 +186,20 @@ class Validator:
         )
 
     def build_docs(self) -> Path | None:
-        """Render Data Docs of every validation this context ran; return the index."""
+        """Render Data Docs of every validation this context ran; return the index.
+
+        Great Expectations writes the values it shows (a failing row's values) into its pages
+        unescaped: a ``<script>`` sent by a source would run in the auditors' browser, inside
+        the origin of the app that serves the pages. So the stored results' values are
+        HTML-escaped first; the validation has already been computed on the values as sent."""
         if not self.docs_dir:
             return None
+        store = self.context.validation_results_store
+        for key in store.list_keys():
+            result = store.get(key)
+            for outcome in result.results:
+                outcome.result = _escaped(outcome.result)
+            store.set(key, result)
         self.context.build_data_docs(site_names=["tthc"])
         return self.docs_dir / "index.html"
 

@@ -72,3 +72,24 @@ def test_the_app_is_read_only_and_stays_in_its_folder(served):
         requests.delete(f"{served}/reports/06/2020-Q2/quarterly.html", timeout=10).status_code
         == 405
     )
+
+
+def test_the_reports_need_an_airflow_login():
+    """Mounted in Airflow's own API server app: no token, no page (Data Docs included); a valid
+    Airflow token, in the UI's cookie or as a bearer token, opens them."""
+    from airflow.api_fastapi.app import create_app as airflow_api_app
+    from airflow.api_fastapi.app import get_auth_manager
+    from airflow.api_fastapi.auth.managers.simple.user import SimpleAuthManagerUser
+    from fastapi.testclient import TestClient
+
+    client = TestClient(airflow_api_app())
+    for path in ("/tthc/", "/tthc/validation/", "/tthc/data_docs/index.html"):
+        assert client.get(path).status_code == 401, path
+    forged = client.get("/tthc/", headers={"Authorization": "Bearer not-a-token"})
+    assert forged.status_code in (401, 403)
+    token = get_auth_manager().generate_jwt(
+        SimpleAuthManagerUser(username="auditor", role="viewer")
+    )
+    assert client.get("/tthc/", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    client.cookies.set("_token", token)
+    assert client.get("/tthc/").status_code == 200

@@ -367,3 +367,30 @@ def test_the_bundled_annex_only_decisions_come_from_their_files(tmp_path):
         files = set(conn.scalars(select(annex_files.c.file_name)))
     assert sorted(refs) == ["06-2020-0654", "06-2020-0675"]
     assert files == {"QD-654-UBND-phu-luc.xlsx", "QD-675-UBND-phu-luc.docx"}
+
+
+def test_a_first_annex_sync_with_a_repeated_row_and_an_error_cell(annex_only, tmp_path):
+    """An annex-only province's first sync: a row given twice is a duplicate (the row-count
+    floor counts the listings, never a file's rows), and an Excel error cell is not a name."""
+    import openpyxl
+
+    settings, folder = annex_only
+    book = openpyxl.load_workbook(DATASET / "annexes" / "06" / "QD-654-UBND-phu-luc.xlsx")
+    sheet = book.worksheets[0]
+    repeated = [c.value for c in sheet[8]]
+    assert repeated[1] == "1.008245"
+    sheet.insert_rows(9)
+    for column, value in enumerate(repeated, 1):
+        sheet.cell(9, column, value)
+    failed = sheet.cell(10, 3)  # the name of 1.007765
+    failed.value, failed.data_type = "#REF!", "e"
+    book.save(folder / "QD-654-UBND-phu-luc.xlsx")
+    result = sync(settings)
+    assert result["status"] == "success", result["error"]
+    items = result["datasets"]["province_items"]
+    assert (items["duplicates"], items["quarantined"]) == (1, 1)
+    with make_engine(settings.mirror_url).connect() as conn:
+        (reasons,) = conn.scalars(
+            select(quarantine.c.reasons_json).where(quarantine.c.dataset == "province_items")
+        ).all()
+    assert "procedure's name" in reasons

@@ -127,10 +127,11 @@ def test_a_row_fixed_at_the_source_leaves_quarantine(tmp_path, mirror_url, engin
         sync(settings, province="06")
     feed_path = data / "province_feed" / "06.json"
     feed = json.loads(feed_path.read_text(encoding="utf-8"))
+    # The row's key (decision and code) stays; what was wrong with it (its action) is fixed.
     for decision in feed["decisions"]:
         for item in decision["items"]:
-            if item["procedure_code"] == "1.00758":
-                item["procedure_code"] = "1.007580"
+            if item["action"] == "Điều chỉnh tên gọi":
+                item["action"] = "Sửa đổi, bổ sung"
     feed_path.write_text(json.dumps(feed, ensure_ascii=False), encoding="utf-8")
     with SimulatorServer(data) as server:
         result = sync(make_settings(tmp_path, server.url, mirror_url), province="06")
@@ -138,7 +139,7 @@ def test_a_row_fixed_at_the_source_leaves_quarantine(tmp_path, mirror_url, engin
     with engine.connect() as conn:
         released = conn.execute(
             select(quarantine.c.released_run_id).where(
-                quarantine.c.row_key == "06-2020-0612|1.00758"
+                quarantine.c.row_key == "06-2020-0647|2.004594"
             )
         ).scalar_one()
         still_held = conn.scalar(

@@ -87,3 +87,29 @@ def test_the_validation_page_escapes_sources_and_links_data_docs(tmp_path):
         assert "data_docs/index.html" in browser.current_url
         # GX styles Data Docs from CDNs; offline the page is plain, but it is there.
         assert "Data Docs" in browser.find_element("tag name", "body").text
+
+
+def test_a_script_in_a_held_value_does_not_run_in_data_docs(tmp_path):
+    """Great Expectations writes failing values into Data Docs unescaped; the project escapes
+    them first, so a source's markup shows as text and never runs."""
+    url = f"sqlite:///{tmp_path / 'm.sqlite'}"
+    upgrade(make_engine(url))
+    script = "<script>document.title='pwned'</script>"
+    image = "<img src=x onerror=\"document.title='pwned'\">"
+
+    def hostile(feed):
+        items = feed["decisions"][3]["items"]
+        items[0]["procedure_code"], items[1]["procedure_code"] = script, image
+
+    with SimulatorServer(feed_copy(tmp_path, hostile)) as server:
+        settings = make_settings(tmp_path, server.url, url)
+        result = publications(settings)
+    assert result["datasets"]["province_items"]["quarantined"] >= 2
+    (page,) = (settings.data_docs_dir / "validations" / "province_items").rglob("*.html")
+    html = page.read_text(encoding="utf-8")
+    assert script not in html and image not in html and "&lt;script&gt;" in html
+    with chromium() as browser:
+        browser.get(page.as_uri())
+        assert "pwned" not in browser.title
+        assert browser.find_elements("css selector", "img[src=x]") == []
+        assert "<script>document.title" in browser.find_element("tag name", "body").text

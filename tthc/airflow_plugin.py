@@ -1,17 +1,23 @@
 """The Airflow UI plugin: the auditors' pages (``tthc.webapp``) mounted in the API server at
 ``/tthc`` and linked from the navigation. Registered through the ``airflow.plugins`` entry
-point, so installing the project is enough."""
+point, so installing the project is enough. Its pages need an Airflow login."""
 
 from __future__ import annotations
 
 from airflow.plugins_manager import AirflowPlugin
 
-from tthc.webapp import create_app
+from tthc.webapp import airflow_user, create_app
 
 
 class TthcReportsPlugin(AirflowPlugin):
     name = "tthc_reports"
-    fastapi_apps = [{"app": create_app(), "url_prefix": "/tthc", "name": "tthc-sync reports"}]
+    fastapi_apps = [
+        {
+            "app": create_app(authenticate=airflow_user),  # an Airflow login, always
+            "url_prefix": "/tthc",
+            "name": "tthc-sync reports",
+        }
+    ]
     external_views = [
         {
             "name": "Audit reports (tthc-sync)",

@@ -1,6 +1,7 @@
 """The settings model filled from Airflow, for tasks running there.
 
-Connections (credentials stay in them, never in logs or XCom):
+Connections (credentials stay in them, never in logs or XCom; each password is given to
+Airflow's secrets masker with its URL-encoded forms, as it appears inside a URL):
 - ``tthc_mirror``: the mirror database (``postgres`` connections become ``postgresql+psycopg``);
 - ``tthc_national_portal``: the portal's base URL (scheme, host, port, path);
 - ``tthc_province_feed_<code>``, else ``tthc_province_feed``: a province's feed and statistics.
@@ -21,9 +22,22 @@ def _connection_uri(conn_id: str) -> str | None:
     from airflow.sdk.exceptions import AirflowNotFoundException
 
     try:
-        return Connection.get(conn_id).get_uri()
+        connection = Connection.get(conn_id)
     except AirflowNotFoundException:  # only "not defined" falls back; other errors surface
         return None
+    if connection.password:
+        mask_in_logs(connection.password)
+    return connection.get_uri()
+
+
+def mask_in_logs(secret: str) -> None:
+    """Airflow's masker hides ``secret`` from task logs, also as a URL writes it."""
+    from urllib.parse import quote, quote_plus
+
+    from airflow.sdk.log import mask_secret
+
+    for form in {secret, quote(secret, safe=""), quote_plus(secret), quote(secret)}:
+        mask_secret(form)
 
 
 def _variable(key: str) -> str | None:

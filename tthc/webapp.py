@@ -2,24 +2,34 @@
 read-only, served by a FastAPI app that the Airflow plugin (``tthc.airflow_plugin``) mounts.
 
 Only GET routes; paths are checked against strict patterns, so nothing outside the reports
-folder can be read. Like every Airflow 3 plugin app, it is not behind Airflow's login by itself:
-publish the API server only where auditors may read these reports (see README)."""
+folder can be read. An Airflow 3 plugin app is not behind Airflow's login by itself, so every
+route (Data Docs included) depends on ``authenticate``: in Airflow, ``airflow_user``, which
+accepts a request only with a valid Airflow token (the UI's session cookie, or a bearer token)."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
 from html import escape
+from typing import Any
 
-from fastapi import FastAPI, HTTPException
+from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse
-from fastapi.staticfiles import StaticFiles
 
 from tthc.settings import Settings, get_settings
 
 PROVINCE = re.compile(r"^\d{2}$")
 PERIOD = re.compile(r"^\d{4}-Q[1-4]$")
 RUN_ID = re.compile(r"^[0-9T]+-[a-z-]+-[0-9a-f]{8}$")
+STATIC = {  # what Data Docs are made of
+    ".html": "text/html; charset=utf-8",
+    ".css": "text/css",
+    ".js": "text/javascript",
+    ".json": "application/json",
+    ".png": "image/png",
+    ".svg": "image/svg+xml",
+    ".ico": "image/x-icon",
+}
 FORMATS = {
     "html": "text/html; charset=utf-8",
     "json": "application/json",
@@ -28,8 +38,27 @@ FORMATS = {
 }
 
 
-def create_app(settings: Callable[[], Settings] = get_settings) -> FastAPI:
-    app = FastAPI(title="tthc-sync reports", docs_url=None, redoc_url=None, openapi_url=None)
+async def airflow_user(request: Request) -> None:
+    """Refuse the request (401/403) unless it carries a valid Airflow token: the same check as
+    Airflow's own API (``get_user``), imported here so the app imports without Airflow."""
+    from airflow.api_fastapi.core_api.security import bearer_scheme, get_user
+
+    await get_user(request, None, await bearer_scheme(request))
+
+
+def create_app(
+    settings: Callable[[], Settings] = get_settings,
+    authenticate: Callable[..., Any] | None = None,
+) -> FastAPI:
+    """``authenticate``: a FastAPI dependency every route runs first (None: no login, for a
+    server that only the trusted can reach)."""
+    app = FastAPI(
+        title="tthc-sync reports",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+        dependencies=[Depends(authenticate)] if authenticate else [],
+    )
 
     @app.get("/", response_class=HTMLResponse)
     def index() -> str:
@@ -77,11 +106,15 @@ def create_app(settings: Callable[[], Settings] = get_settings) -> FastAPI:
             raise HTTPException(404)
         return _file(settings().reports_dir / province / period / f"quarterly.{fmt}", FORMATS[fmt])
 
-    app.mount(
-        "/data_docs",
-        StaticFiles(directory=settings().data_docs_dir, html=True, check_dir=False),
-        name="data_docs",
-    )
+    @app.get("/data_docs/{path:path}")
+    def data_docs(path: str) -> FileResponse:
+        """Great Expectations' static site, a route (a mount would skip the login check)."""
+        root = settings().data_docs_dir.resolve()
+        wanted = (root / (path or "index.html")).resolve()
+        if not wanted.is_relative_to(root) or wanted.suffix not in STATIC:
+            raise HTTPException(404)
+        return _file(wanted, STATIC[wanted.suffix])
+
     return app
 
 

@@ -64,13 +64,18 @@ def _start_sync(tmp_path, server, mirror: str) -> subprocess.Popen:
     raise AssertionError("the sync never started")
 
 
+@pytest.fixture
+def mirror(tmp_path) -> str:
+    url = f"sqlite:///{tmp_path / 'mirror.sqlite'}"
+    upgrade(make_engine(url))
+    return url
+
+
 def _staging_tables(url: str) -> list[str]:
     return [n for n in inspect(make_engine(url)).get_table_names() if n.startswith(STAGING_PREFIX)]
 
 
-def test_a_killed_run_is_closed_as_abandoned_by_the_next_run_of_its_scope(tmp_path):
-    mirror = f"sqlite:///{tmp_path / 'mirror.sqlite'}"
-    upgrade(make_engine(mirror))
+def test_a_killed_run_is_closed_as_abandoned_by_the_next_run_of_its_scope(tmp_path, mirror):
     with SimulatorServer(DATASET) as server:
         proc = _start_sync(tmp_path, server, mirror)
         proc.send_signal(signal.SIGKILL)
@@ -91,9 +96,7 @@ def test_a_killed_run_is_closed_as_abandoned_by_the_next_run_of_its_scope(tmp_pa
     assert _staging_tables(mirror) == []
 
 
-def test_a_running_run_is_not_taken_for_abandoned(tmp_path):
-    mirror = f"sqlite:///{tmp_path / 'mirror.sqlite'}"
-    upgrade(make_engine(mirror))
+def test_a_running_run_is_not_taken_for_abandoned(tmp_path, mirror):
     with SimulatorServer(DATASET) as server:
         proc = _start_sync(tmp_path, server, mirror)
         try:
@@ -116,9 +119,7 @@ def test_a_running_run_is_not_taken_for_abandoned(tmp_path):
             proc.wait()
 
 
-def test_sigterm_closes_the_run_as_failed_and_prints_its_summary(tmp_path):
-    mirror = f"sqlite:///{tmp_path / 'mirror.sqlite'}"
-    upgrade(make_engine(mirror))
+def test_sigterm_closes_the_run_as_failed_and_prints_its_summary(tmp_path, mirror):
     with SimulatorServer(DATASET) as server:
         proc = _start_sync(tmp_path, server, mirror)
         proc.send_signal(signal.SIGTERM)

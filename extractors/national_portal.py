@@ -146,6 +146,7 @@ def extract_national(
     workers: int = 1,
     held_for: Callable[[str], int] = lambda scope: 0,
     floor: float = 0.5,
+    lists_held: Callable[[str], dict[str, int]] = lambda decision_id: {},
 ) -> NationalExtract:
     """Land agencies, fields, the decision listing of each agency (or of all of them at once),
     the procedure lists and fields of each new or changed decision, and the publicized list.
@@ -176,7 +177,7 @@ def extract_national(
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         for scope in result.scopes:
             pending = [
-                pool.submit(_fetch_decision, portal, landing, decision_id)
+                pool.submit(_fetch_decision, portal, landing, decision_id, lists_held)
                 for decision_id in _listing(portal, landing, scope, cursor_for(scope), result)
             ]
             _check_total(scope, result.totals[scope], held_for(scope), floor)
@@ -249,14 +250,35 @@ def _older(row: dict, cutoff: date) -> bool:
         return False  # an unreadable date proves nothing: keep reading
 
 
-def _fetch_decision(portal: NationalPortal, landing: Landing, decision_id: str) -> None:
-    for kind in PROCEDURE_LIST_SERVICES:
+def _fetch_decision(
+    portal: NationalPortal,
+    landing: Landing,
+    decision_id: str,
+    lists_held: Callable[[str], dict[str, int]],
+) -> None:
+    held = lists_held(decision_id)
+    for kind, service in PROCEDURE_LIST_SERVICES.items():
+        rows = 0
         for page in portal.procedure_pages(kind, decision_id):
             landing.write(f"national_procedures_{kind}", page)
-    landing.write(
-        "national_decision_fields",
-        portal.call("get_fields_by_dp_id_services_v2", id=int(decision_id)),
-    )
+            rows += len(page.data)
+        _check_not_emptied(
+            f"national portal {service} (decision {decision_id})", rows, held.get(kind)
+        )
+    fields = portal.call("get_fields_by_dp_id_services_v2", id=int(decision_id))
+    landing.write("national_decision_fields", fields)
+    what = f"national portal get_fields_by_dp_id_services_v2 (decision {decision_id})"
+    _check_not_emptied(what, len(fields.data), held.get("fields"))
+
+
+def _check_not_emptied(what: str, rows: int, held: int | None) -> None:
+    if not rows and held:
+        raise ExtractError(
+            what,
+            None,
+            f"the list answers empty, the mirror holds {held} of its rows: a list that empties "
+            "is stopped, not taken as its rows gone",
+        )
 
 
 def progress(items, total: int, what: str):

@@ -22,3 +22,11 @@ def rows_held(conn: Connection, table: Table, column: str | None = None, value: 
     if column:
         query = query.where(table.c[column] == value)
     return int(conn.scalar(query) or 0)
+
+
+def rows_held_by(
+    conn: Connection, table: Table, column: str, value: str, by: str
+) -> dict[str, int]:
+    """``rows_held`` where ``column`` is ``value``, counted by the values of ``by``."""
+    query = select(table.c[by], func.count()).where(table.c[column] == value).group_by(table.c[by])
+    return {str(key): int(n) for key, n in conn.execute(query)}

@@ -53,6 +53,7 @@ class Case:
     held: list[tuple[str, str]] = field(default_factory=list)
     check: Callable[..., None] | None = None
     settings: dict = field(default_factory=dict)
+    options: dict = field(default_factory=dict)  # more of the faulted run's (``full``)
     # Per dataset, rows of the clean sync expected to load changed (or under another key),
     # and rows expected absent without being held (their source no longer names them).
     changed: dict[str, int] = field(default_factory=dict)
@@ -142,7 +143,7 @@ class Harness:
                 sync(settings, case.kind, **case.run)
             before = rows_by_key(url)
             server.simulator.faults = Faults(*case.faults)
-            result = sync(settings, case.kind, expect=None, **case.run)
+            result = sync(settings, case.kind, expect=None, **case.run, **case.options)
         after = rows_by_key(url)
         if case.fails:
             assert result["status"] == "failed", f"{case.id}: the run did not fail"

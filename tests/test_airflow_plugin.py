@@ -82,6 +82,9 @@ def test_the_reports_need_an_airflow_login():
     from airflow.api_fastapi.auth.managers.simple.user import SimpleAuthManagerUser
     from fastapi.testclient import TestClient
 
+    from tthc.demo import migrate_airflow
+
+    migrate_airflow({})  # tokens are checked against the metadata DB (revoked ones)
     client = TestClient(airflow_api_app())
     for path in ("/tthc/", "/tthc/validation/", "/tthc/data_docs/index.html"):
         assert client.get(path).status_code == 401, path

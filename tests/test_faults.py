@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from loaders.db import make_engine, upgrade
-from loaders.schema import dossier_stats, province_items
-from simulator.server import FaultRule
+from loaders.schema import dossier_stats, province_items, quarantine
+from simulator.server import FaultRule, SimulatorServer
 from tests.faults import Case, Harness
 
 FEED, STATS = "feed", "stats"
@@ -101,6 +101,20 @@ PAGING = [
         fails=r"the mirror holds \d+",
     ),
     Case("search-empty-first-sync", faults=fault(SEARCH, empty=True), fails="first sync"),
+    Case(
+        "lists-empty-after-a-sync",
+        faults=fault(NEW_LIST, empty=True),
+        before=True,
+        options={"full": True},
+        fails="the list answers empty, the mirror holds",
+    ),
+    Case(
+        "decision-fields-empty-after-a-sync",
+        faults=fault("get_fields_by_dp_id_services_v2", empty=True),
+        before=True,
+        options={"full": True},
+        fails="the list answers empty, the mirror holds",
+    ),
     Case(
         "publicized-empty-after-a-sync",
         faults=fault(PUBLICIZED, empty=True),
@@ -365,3 +379,36 @@ def test_fault(harness, case):
 def test_the_cases_are_many_and_apart():
     assert len({c.id for c in ALL}) == len(ALL)
     assert len(ALL) >= 60
+
+
+def test_control_characters_and_surrogates_on_both_databases(tmp_path, mirror_url):
+    """PostgreSQL refuses NUL and lone surrogates in text (one used to fail the whole run,
+    naming no row): the NUL is removed before storage, the surrogate's row held, and the held
+    row as received is stored escaped."""
+    from tests.faults import read_data, write_data
+    from tests.helpers import make_settings, sync
+
+    data = read_data()
+    items = data[FEED_FILE]["decisions"][0]["items"]
+    items[0]["procedure_name"] = "Đăng ký thành lập\x00 công ty TNHH hai thành viên trở lên"
+    items[1]["procedure_name"] = "Đăng ký \udc80 công ty cổ phần"
+    upgrade(make_engine(mirror_url))
+    with SimulatorServer(write_data(data, tmp_path / "data")) as server:
+        result = sync(make_settings(tmp_path, server.url, mirror_url), province="06")
+    assert result["datasets"]["province_items"]["control_characters_removed"] == 1
+    with make_engine(mirror_url).connect() as conn:
+        names = dict(
+            conn.execute(
+                select(province_items.c.item_key, province_items.c.procedure_name).where(
+                    province_items.c.decision_id == "06-2020-0412"
+                )
+            ).all()
+        )
+        held = conn.scalar(
+            select(quarantine.c.row_json).where(
+                quarantine.c.row_key == "06-2020-0412|1.011415",
+                quarantine.c.run_id == result["run_id"],
+            )
+        )
+    assert names["2.000432"] == "Đăng ký thành lập công ty TNHH hai thành viên trở lên"
+    assert "1.011415" not in names and "\\udc80" in held

@@ -209,3 +209,19 @@ def test_locks_follow_the_mirror_not_the_checkout(tmp_path):
         holder.wait()
     assert lock_dir(make_engine(first)) == tmp_path / "a" / "mirror.sqlite.locks"
     assert (lock_dir(make_engine(first)) / "province_06.lock").exists()
+
+
+def test_a_run_whose_outcome_cannot_be_recorded_still_says_so(tmp_path, mirror, monkeypatch):
+    """The database fails as the run ends: the summary still comes back (failed, saying the
+    ledger could not record it), with what the run did."""
+    from tthc import pipeline
+
+    def down(*args, **kwargs):
+        raise ConnectionError("the database went away")
+
+    monkeypatch.setattr(pipeline, "finish", down)
+    with SimulatorServer(DATASET) as server:
+        settings = make_settings(tmp_path, server.url, mirror)
+        result = sync(settings, "dossier-stats", expect="failed", province="06", period="2020-Q2")
+    assert "the ledger could not record the outcome" in result["error"]
+    assert result["datasets"]["dossier_stats"]["extracted"] == 31

@@ -13,7 +13,7 @@ from extractors.national_portal import ALL_AGENCIES, Cursor, NationalPortal, ext
 from extractors.province_feed import extract_dossier_stats, extract_province_feed
 from loaders import ledger
 from loaders.db import make_engine
-from loaders.hashes import content_hashes, rows_held
+from loaders.hashes import content_hashes, rows_held, rows_held_by
 from loaders.locks import check_free
 from transforms import national
 from transforms.text import clean_record_text
@@ -72,6 +72,7 @@ def extract(settings: Settings, run: RunRef) -> RunRef:
                 publicized=own or run.full,
                 workers=settings.national_workers,
                 held_for=lambda scope: _decisions_held(settings, scope),
+                lists_held=lambda decision_id: _lists_held(settings, decision_id),
                 floor=settings.row_count_floor,
             )
             run.scopes = result.scopes
@@ -125,6 +126,16 @@ def _decisions_held(settings: Settings, scope: str) -> int:
     column = None if scope == ALL_AGENCIES else "agency_id"
     with make_engine(settings.mirror_url).connect() as conn:
         return rows_held(conn, table, column, scope)
+
+
+def _lists_held(settings: Settings, decision_id: str) -> dict[str, int]:
+    """The rows the mirror holds of a national decision's lists: by kind, and ``fields``."""
+    procedures = datasets.DATASETS["national_procedures"].table
+    fields = datasets.DATASETS["national_decision_fields"].table
+    with make_engine(settings.mirror_url).connect() as conn:
+        held = rows_held_by(conn, procedures, "decision_id", decision_id, "list_kind")
+        held["fields"] = rows_held(conn, fields, "decision_id", decision_id)
+    return held
 
 
 def _known_annexes(settings: Settings, hashes: list[str]) -> set[str]:

@@ -86,9 +86,21 @@ def unfinished_runs(conn: Connection, kind: str, scope: str) -> list[tuple[str, 
 
 
 def close_abandoned(engine: Engine, run_id: str, by_run_id: str) -> None:
-    """Close a run that nothing works on any more (its process was killed)."""
+    """Close a run that nothing works on any more (its process was killed). Only while the
+    ledger still says it runs: a run that closed itself meanwhile keeps its own outcome."""
     error = f"abandoned: its process stopped without closing it; closed by run {by_run_id}"
-    finish_run(engine, run_id, {**run_summary(run_id, None, error), "status": "abandoned"})
+    summary = {**run_summary(run_id, None, error), "status": "abandoned"}
+    with engine.begin() as conn:
+        conn.execute(
+            update(run_ledger)
+            .where(run_ledger.c.run_id == run_id, run_ledger.c.status == "running")
+            .values(
+                finished_at=now(),
+                status="abandoned",
+                error=error,
+                summary=json.dumps(summary, ensure_ascii=False),
+            )
+        )
 
 
 def record_quarantine(conn: Connection, run_id: str, dataset: str, rows: pd.DataFrame) -> None:

@@ -141,6 +141,8 @@ def _file_lock(engine: Engine, scope: str, holder: str, wait_s: float):
             yield
         finally:
             os.ftruncate(fd, 0)
+            if scope.startswith("run:"):  # one file a run: gone with it, never reused
+                path.unlink(missing_ok=True)
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
         os.close(fd)

@@ -94,6 +94,7 @@ def test_a_killed_run_is_closed_as_abandoned_by_the_next_run_of_its_scope(tmp_pa
     status, error = _ledger(mirror)[killed]
     assert status == "abandoned" and result["run_id"] in error
     assert _staging_tables(mirror) == []
+    assert list(lock_dir(make_engine(mirror)).glob("run_*.lock")) == []  # gone with their runs
 
 
 def test_a_running_run_is_not_taken_for_abandoned(tmp_path, mirror):

@@ -84,16 +84,19 @@ def with_text_fixes(df: pd.DataFrame, fixes: dict[str, TextFixes]) -> pd.DataFra
     """``df`` with ``text_problem`` (which of a row's fields cannot be text) and
     ``text_removed`` (control characters taken out of its text), from the fixes made to its
     pages (by page reference; a row's ``source_ref`` is its page's, then its record's path)."""
-    problems: list[str | None] = [None] * len(df)
     removed = np.zeros(len(df), dtype="int64")
-    if any(f.removed or f.unencodable for f in fixes.values()):
-        for i, ref in enumerate(df["source_ref"].tolist()):
-            page, _, path = str(ref).partition(":")
-            if (found := fixes.get(page)) is None:
-                continue
-            removed[i] = found.removed.get(path, 0)
-            if fields := found.unencodable.get(path):
-                problems[i] = "text that is not valid Unicode in " + ", ".join(fields)
+    if not any(f.removed or f.unencodable for f in fixes.values()):  # nearly always
+        return df.assign(
+            text_problem=pd.Series(pd.NA, index=df.index, dtype="string"), text_removed=removed
+        )
+    problems: list[str | None] = [None] * len(df)
+    for i, ref in enumerate(df["source_ref"].tolist()):
+        page, _, path = str(ref).partition(":")
+        if (found := fixes.get(page)) is None:
+            continue
+        removed[i] = found.removed.get(path, 0)
+        if fields := found.unencodable.get(path):
+            problems[i] = "text that is not valid Unicode in " + ", ".join(fields)
     return df.assign(text_problem=pd.array(problems, dtype="string"), text_removed=removed)
 
 

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from transforms.text import TextFixes
+from transforms.text import TextFixes, per_distinct
 
 
 def records_frame(records: Iterable[tuple[str, dict]], columns: list[str]) -> pd.DataFrame:
@@ -107,10 +107,11 @@ _FLAGS = {True: True, False: False, "true": True, "false": False}
 def flag_column(series: pd.Series) -> pd.Series:
     """Yes/no fields as sources send them (true/false, "true"/"false", 1/0); anything else is
     null, which the suites hold, never a guess."""
-    codes, uniques = pd.factorize(series, use_na_sentinel=True)
-    found = [_FLAGS.get(u.strip().lower() if isinstance(u, str) else u) for u in uniques]
-    mapped = pd.array(found, dtype="boolean")
-    return pd.Series(mapped.take(codes, allow_fill=True), index=series.index, dtype="boolean")
+    return per_distinct(series, _flag, "boolean")
+
+
+def _flag(value: object) -> bool | None:
+    return _FLAGS.get(value.strip().lower() if isinstance(value, str) else value)
 
 
 def split_duplicates(df: pd.DataFrame, key: list[str]) -> tuple[pd.DataFrame, int]:

@@ -11,6 +11,8 @@ import re
 
 import pandas as pd
 
+from transforms.text import per_distinct
+
 _PLAIN = re.compile(r"^\d+$")
 _GROUPED = re.compile(r"^\d{1,3}(?:\.\d{3})+$")  # 58.463 = 58463
 
@@ -33,6 +35,4 @@ def whole_number(value: object) -> int | None:
 def whole_number_column(series: pd.Series) -> pd.Series:
     """``whole_number`` of every value, computed once per distinct value (row numbers and
     counts repeat)."""
-    codes, uniques = pd.factorize(series, use_na_sentinel=True)
-    mapped = pd.array([whole_number(u) for u in uniques], dtype="Int64")
-    return pd.Series(mapped.take(codes, allow_fill=True), index=series.index, dtype="Int64")
+    return per_distinct(series, whole_number, "Int64")

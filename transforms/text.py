@@ -72,11 +72,12 @@ def match_key(value: object) -> str | None:
     return text.casefold().rstrip(" .;,") if text is not None else None
 
 
-def per_distinct(series: pd.Series, fn) -> pd.Series:
-    """``fn`` applied once per distinct value (names, fields and agencies repeat a lot)."""
+def per_distinct(series: pd.Series, fn, dtype: str = "string") -> pd.Series:
+    """``fn`` applied once per distinct value (names, fields, agencies, row numbers and counts
+    repeat a lot), as a column of ``dtype``."""
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
-    mapped = pd.array([fn(u) for u in uniques], dtype="string")
-    return pd.Series(mapped.take(codes, allow_fill=True), index=series.index, dtype="string")
+    mapped = pd.array([fn(u) for u in uniques], dtype=dtype)
+    return pd.Series(mapped.take(codes, allow_fill=True), index=series.index, dtype=dtype)
 
 
 def clean_column(series: pd.Series) -> pd.Series:

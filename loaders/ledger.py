@@ -28,6 +28,18 @@ def new_run_id(kind: str) -> str:
     return f"{now():%Y%m%dT%H%M%S}-{kind}-{uuid.uuid4().hex[:8]}"
 
 
+def scope_of(
+    province: str | None = None, period: str | None = None, agency_ids: list[str] | None = None
+) -> str:
+    """What a run covers, as the ledger's ``scope`` says it: ``province=06 period=2020-Q2``."""
+    parts = [
+        f"province={province}" if province else "",
+        f"period={period}" if period else "",
+        f"agencies={','.join(agency_ids)}" if agency_ids else "",
+    ]
+    return " ".join(p for p in parts if p) or "all"
+
+
 def run_summary(
     run_id: str, counts: dict | None = None, error: str | None = None, requests: int = 0
 ) -> dict:
@@ -191,6 +203,18 @@ def record_validation(conn: Connection, run_id: str, suite: str, outcomes: list)
                 for o in outcomes
             ],
         )
+
+
+def last_success(
+    conn: Connection, kind: str, scope: str, finished_after: datetime | None = None
+) -> str | None:
+    """The last run of this kind and scope that succeeded (after ``finished_after``), if any."""
+    query = select(run_ledger.c.run_id).where(
+        run_ledger.c.kind == kind, run_ledger.c.scope == scope, run_ledger.c.status == "success"
+    )
+    if finished_after is not None:
+        query = query.where(run_ledger.c.finished_at >= finished_after)
+    return conn.scalar(query.order_by(run_ledger.c.finished_at.desc()).limit(1))
 
 
 def latest_run_id(conn: Connection, kinds: tuple[str, ...] | None = None) -> str | None:

@@ -6,12 +6,13 @@ report can roll up its predecessors' history (Bắc Kạn 06 into Thái Nguyên 
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Connection, and_, select
+from sqlalchemy import Connection, and_, false, select, true
 
+from loaders import ledger
 from loaders.schema import (
     dossier_stats,
     national_agencies,
@@ -75,6 +76,35 @@ def province_agency_ids(conn: Connection, rules: Rules, province: str) -> list[s
     ]
 
 
+class NothingSynced(ValueError):
+    """The mirror holds nothing synced for the province and period asked for: no report of
+    zeros is made for it."""
+
+
+def coverage(conn: Connection, province: str, period: str, start: date, end: date, as_of: date):
+    """Which runs the report's two sides come from: the last successful publications run of
+    the province that ended after the period began (an earlier one could not have seen its
+    decisions), and the period's last successful statistics run; ``missing`` says what is not
+    there, in words."""
+    began = datetime.combine(start, time(), tzinfo=UTC)
+    runs = {
+        "publications_run": ledger.last_success(
+            conn, "publications", ledger.scope_of(province), finished_after=began
+        ),
+        "dossier_stats_run": ledger.last_success(
+            conn, "dossier-stats", ledger.scope_of(province, period)
+        ),
+    }
+    missing = []
+    if not runs["publications_run"]:
+        missing.append(f"no publications sync of province {province} since {period} began")
+    if end >= as_of:
+        missing.append(f"as of {as_of}, {period} had not ended: Form 06 was not reported yet")
+    elif not runs["dossier_stats_run"]:
+        missing.append(f"no Form 06 statistics of province {province} for {period} synced")
+    return {**runs, "missing": missing}
+
+
 def quarterly_report(
     conn: Connection,
     rules: Rules,
@@ -85,8 +115,20 @@ def quarterly_report(
 ) -> dict[str, Any]:
     start, end = period_bounds(period, rules.reporting_calendar)
     as_of = as_of or date.today()
+    if as_of < start:
+        raise ValueError(f"as of {as_of}, {period} had not begun: there is nothing to report")
     provinces = [province, *(predecessors(rules, province) if include_predecessors else [])]
+    covered = {p: coverage(conn, p, period, start, end, as_of) for p in provinces}
     parts = [_province_part(conn, rules, p, period, start, end, as_of) for p in provinces]
+    if not any(c["dossier_stats_run"] for c in covered.values()) and not any(
+        p["figures"][f] for p in parts for f in FIGURES
+    ):
+        raise NothingSynced(
+            f"nothing synced for province {province} in {period} (as of {as_of}): no decision "
+            f"signed or publicized in it and no Form 06 statistics; run `tthc sync publications "
+            f"--province {province}` and `tthc sync dossier-stats --province {province} "
+            f"--period {period}` first"
+        )
     classified = pd.concat([p["classified"] for p in parts], ignore_index=True)
     unmatched = pd.concat([p["unmatched"] for p in parts], ignore_index=True)
     counts = classified["class"].value_counts()
@@ -102,6 +144,7 @@ def quarterly_report(
         "period_start": start.isoformat(),
         "period_end": end.isoformat(),
         "as_of": as_of.isoformat(),
+        "coverage": covered,
         **{f: sum(p["figures"][f] for p in parts) for f in FIGURES},
         "reconciliation": {
             "deadline_working_days": rules.publicize_deadline_working_days,
@@ -127,9 +170,11 @@ def quarterly_report(
 def _province_part(
     conn, rules: Rules, province: str, period: str, start: date, end: date, as_of: date
 ) -> dict[str, Any]:
+    # What was known on ``as_of``: decisions signed by then, publicizing done by then, and the
+    # period's Form 06 only once the period had ended.
     in_period = and_(
         province_decisions.c.province_code == province,
-        province_decisions.c.signed_date.between(start, end),
+        province_decisions.c.signed_date.between(start, min(end, as_of)),
     )
     decisions = _frame(conn, select(province_decisions).where(in_period))
     published = decisions[decisions["publishes_procedures"].astype(bool)]
@@ -164,7 +209,10 @@ def _province_part(
             national_decisions.c.number_norm,
             national_decisions.c.publishing_date,
             national_decisions.c.run_id,
-        ).where(national_decisions.c.agency_id.in_(province_agency_ids(conn, rules, province))),
+        ).where(
+            national_decisions.c.agency_id.in_(province_agency_ids(conn, rules, province)),
+            national_decisions.c.publishing_date <= as_of,
+        ),
     )
     agency_rows = _frame(
         conn,
@@ -184,7 +232,9 @@ def _province_part(
     stats = _frame(
         conn,
         select(dossier_stats).where(
-            dossier_stats.c.province_code == province, dossier_stats.c.period == period
+            dossier_stats.c.province_code == province,
+            dossier_stats.c.period == period,
+            true() if end < as_of else false(),
         ),
     )
     days = rules.publicize_deadline_working_days
@@ -252,7 +302,7 @@ def _province_part(
         },
         "classified": classified.assign(province_code=province),
         "unmatched": unmatched.assign(province_code=province),
-        "findings": dossier_findings(conn, province, period, stats),
+        "findings": dossier_findings(conn, province, period, stats) if end < as_of else [],
         "timeliness": timeliness.assign(province_code=province)[
             [
                 "province_code",

@@ -148,6 +148,11 @@ def to_html(report: dict[str, Any]) -> str:
         ["province_code", "number_raw", "signed_date", "basis_effective_date", "lead_working_days"],
     )
     included = ", ".join(escape(p) for p in report["provinces_included"])
+    missing = "".join(
+        f'<p class="warning">Not in this report: {escape(m)}.</p>'
+        for c in report["coverage"].values()
+        for m in c["missing"]
+    )
     return _page(
         title,
         f"""
@@ -155,6 +160,7 @@ def to_html(report: dict[str, Any]) -> str:
 (reporting calendar: {escape(report["reporting_calendar"])}); provinces {included};
 reconciliation as of {escape(report["as_of"])}; publicizing deadline
 {rec["deadline_working_days"]} working days after signing.</p>
+{missing}
 <h2>Headline figures</h2><table>{figures}</table>
 <h2>Published against publicized</h2>{_bar_chart(rec["classes"])}
 {"".join(sections)}

@@ -31,7 +31,7 @@ def reconcile(
 ) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """The run's summary (with the classes' counts) and the report (None if it failed)."""
     run_id = ledger.new_run_id("reconcile")
-    scope = f"province={province} period={period}"
+    scope = ledger.scope_of(province, period)
     ledger.start_run(engine, run_id, "reconcile", scope, orchestrator_run_id)
     stored = [
         c.name for c in schema.reconciliation_items.columns if c.name not in ("run_id", "period")

@@ -8,11 +8,47 @@ import logging
 import signal
 import sys
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from reconcile.calendar import period_bounds
 from tthc.settings import Settings, get_settings
+
+# What ``--help`` shows, in this order on the bundled data (``make run`` serves it; a test runs
+# every line against the simulator, so an example that stops working fails CI).
+EXAMPLES = [
+    "tthc db upgrade",
+    "tthc sync publications --province 06",
+    "tthc sync dossier-stats --province 06 --period 2020-Q2",
+    "tthc sync national --agency-id 382005 --since 01/04/2020",
+    "tthc reconcile --province 06 --period 2020-Q2",
+    "tthc report quarterly --province 06 --period 2020-Q2 --as-of 2020-06-30",
+    "tthc report quarterly --province 06 --period 2020-Q2 --format html --out q2.html",
+    "tthc report validation --html",
+    "tthc mirror stats",
+    "tthc mirror procedure 2.000432 --province 06 --as-of 01/04/2020",
+]
+DAY_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")  # ISO, and as Vietnamese documents write dates
+
+
+def day_arg(text: str) -> date:
+    """A date as ``2020-05-01`` or ``01/05/2020`` (day first, as Vietnamese documents write it)."""
+    for fmt in DAY_FORMATS:
+        try:
+            return datetime.strptime(text.strip(), fmt).date()
+        except ValueError:
+            continue
+    raise argparse.ArgumentTypeError(f"not a date: {text!r} (use 2020-05-01 or 01/05/2020)")
+
+
+def period_arg(text: str) -> str:
+    """A reporting period such as ``2020-Q2``, checked before any work starts."""
+    try:
+        period_bounds(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
 
 
 def _default_province(settings: Settings, given: str | None) -> str:
@@ -71,7 +107,7 @@ def cmd_sync(args, settings: Settings) -> int:
         period=getattr(args, "period", None),
         agency_ids=getattr(args, "agency_id", None),
         full=getattr(args, "full", False),
-        since=getattr(args, "since", None),
+        since=args.since.isoformat() if getattr(args, "since", None) else None,
         annex_sources=getattr(args, "annex", None),
     )
     with _terminated_as_failure():
@@ -105,7 +141,7 @@ def cmd_reconcile(args, settings: Settings) -> int:
         settings.rules,
         province,
         args.period,
-        _as_of(args),
+        args.as_of,
         include_predecessors=args.include_predecessors,
     )
     if args.json:
@@ -117,10 +153,6 @@ def cmd_reconcile(args, settings: Settings) -> int:
     return 0 if result["status"] == "success" else 1
 
 
-def _as_of(args) -> date | None:
-    return date.fromisoformat(args.as_of) if args.as_of else None
-
-
 def cmd_report_quarterly(args, settings: Settings) -> int:
     from loaders.db import open_mirror
     from reconcile.quarterly import quarterly_report
@@ -129,8 +161,11 @@ def cmd_report_quarterly(args, settings: Settings) -> int:
     province = _default_province(settings, args.province)
     with open_mirror(settings.mirror_url).connect() as conn:
         report = quarterly_report(
-            conn, settings.rules, province, args.period, _as_of(args), args.include_predecessors
+            conn, settings.rules, province, args.period, args.as_of, args.include_predecessors
         )
+    for covered in report["coverage"].values():
+        for missing in covered["missing"]:
+            print(f"tthc: warning: {missing}", file=sys.stderr)
     if args.out:
         print(write_report(report, args.format, Path(args.out)))
     elif args.format == "xlsx":
@@ -183,7 +218,7 @@ def cmd_mirror_procedure(args, settings: Settings) -> int:
     province = _default_province(settings, args.province)
     with open_mirror(settings.mirror_url).connect() as conn:
         versions = history.history(conn, province, args.code)
-        current = history.version_on(conn, province, args.code, _as_of(args) or date.today())
+        current = history.version_on(conn, province, args.code, args.as_of or date.today())
     if not versions:
         raise ValueError(f"procedure {args.code} has no history in province {province}")
     if args.json:
@@ -203,7 +238,7 @@ def cmd_mirror_procedure(args, settings: Settings) -> int:
     for v in versions:
         mark = "*" if current and v["version_no"] == current["version_no"] else " "
         print(
-            f"{mark} v{v['version_no']} {v['valid_from']} .. {v['valid_to'] or 'now':<10} "
+            f"{mark} v{v['version_no']} {v['valid_from']} .. {str(v['valid_to'] or 'now'):<10} "
             f"{v['status']:<10} {v['action']:<9} {v['decision_number']}  {v['procedure_name']}"
         )
     return 0
@@ -267,7 +302,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         help="portal agency ID (repeatable; default: every agency the portal lists)",
     )
-    nat.add_argument("--since", help="read the listing back to this date (YYYY-MM-DD)")
+    nat.add_argument(
+        "--since",
+        type=day_arg,
+        help="read the listing back to this date (2020-05-01 or 01/05/2020)",
+    )
     nat.add_argument(
         "--full",
         action="store_true",
@@ -275,15 +314,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     stats = sync.add_parser("dossier-stats", help="Form 06 dossier statistics")
     stats.add_argument("--province")
-    stats.add_argument("--period", required=True, help="reporting period, e.g. 2020-Q2")
+    stats.add_argument(
+        "--period", required=True, type=period_arg, help="reporting period, e.g. 2020-Q2"
+    )
     for p in (pub, nat, stats):
         p.add_argument("--json", action="store_true", help="print the run summary as JSON")
         p.set_defaults(func=cmd_sync)
 
     rec = sub.add_parser("reconcile", help="published vs publicized, stored per run")
     rec.add_argument("--province")
-    rec.add_argument("--period", required=True)
-    rec.add_argument("--as-of", help="judge deadlines as of this date (default: today)")
+    rec.add_argument("--period", required=True, type=period_arg)
+
     rec.add_argument("--json", action="store_true")
     rec.set_defaults(func=cmd_reconcile)
 
@@ -292,12 +333,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     q = report.add_parser("quarterly", help="the quarterly report")
     q.add_argument("--province")
-    q.add_argument("--period", required=True)
+    q.add_argument("--period", required=True, type=period_arg)
     q.add_argument("--format", choices=["json", "html", "xlsx", "csv"], default="json")
     q.add_argument("--out", help="write to this file instead of standard output")
-    q.add_argument("--as-of", help="judge deadlines as of this date (default: today)")
+
     q.set_defaults(func=cmd_report_quarterly)
     for p in (rec, q):
+        p.add_argument(
+            "--as-of",
+            type=day_arg,
+            help="what the mirror knew on this date: decisions signed and procedures publicized "
+            "after it are left out, deadlines judged on it (default: today)",
+        )
         p.add_argument(
             "--include-predecessors",
             action="store_true",
@@ -320,7 +367,9 @@ def build_parser() -> argparse.ArgumentParser:
     mp = mirror.add_parser("procedure", help="a procedure's versions, and the one on a date")
     mp.add_argument("code", help="procedure code, e.g. 1.000758")
     mp.add_argument("--province")
-    mp.add_argument("--as-of", help="the version in force on this date (default: today)")
+    mp.add_argument(
+        "--as-of", type=day_arg, help="the version in force on this date (default: today)"
+    )
     mp.add_argument("--json", action="store_true")
     mp.set_defaults(func=cmd_mirror_procedure)
 
@@ -349,13 +398,37 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="what `make run` does: the three DAGs against the simulator")
     demo.add_argument("--data", default=str(Path("data") / "bac-kan-2020-q2"))
     demo.add_argument("--province", default="06")
-    demo.add_argument("--period", default="2020-Q2")
+    demo.add_argument("--period", default="2020-Q2", type=period_arg)
     demo.set_defaults(func=cmd_demo)
+
+    _with_examples(parser)
+    for name, command in (("sync", sync), ("report", report), ("mirror", mirror)):
+        _with_examples(sub.choices[name], name)
+        for verb, child in command.choices.items():
+            _with_examples(child, f"{name} {verb}")
+    _with_examples(rec, "reconcile")
     return parser
 
 
+def _with_examples(parser: argparse.ArgumentParser, command: str = "") -> None:
+    """Show the examples of ``command`` (all of them for the top level) under ``--help``."""
+    lines = [e for e in EXAMPLES if e.startswith(f"tthc {command}".rstrip())]
+    parser.epilog = "\n".join(
+        [
+            "examples, on the bundled data served by `tthc simulator serve --data "
+            "data/bac-kan-2020-q2`",
+            "(with TTHC_NATIONAL_PORTAL_URL=http://127.0.0.1:8765; the feed's default is there):",
+            *(f"  {line}" for line in lines),
+        ]
+    )
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:  # a bad argument (argparse has said which), or --help
+        return int(exc.code or 0)
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

@@ -48,12 +48,7 @@ class RunRef:
 
     @property
     def scope(self) -> str:
-        parts = [
-            f"province={self.province}" if self.province else "",
-            f"period={self.period}" if self.period else "",
-            f"agencies={','.join(self.agency_ids)}" if self.agency_ids else "",
-        ]
-        return " ".join(p for p in parts if p) or "all"
+        return ledger.scope_of(self.province, self.period, self.agency_ids)
 
     @property
     def constants(self) -> dict[str, str]:

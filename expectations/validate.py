@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import html
 import json
+import logging
+import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -145,8 +147,12 @@ def _bounds(kwargs: dict[str, Any], params: dict[str, Any]) -> str:
 class Validator:
     """One Great Expectations context for a run; Data Docs accumulate under ``docs_dir``."""
 
-    def __init__(self, docs_dir: Path | None) -> None:
-        """``docs_dir=None`` validates without writing Data Docs."""
+    def __init__(self, docs_dir: Path | None, log_level: str = "WARNING") -> None:
+        """``docs_dir=None`` validates without writing Data Docs. GX logs at INFO on its own
+        (about 200 lines a run of nothing an engineer acts on): ``log_level`` quiets it."""
+        logging.getLogger("great_expectations").setLevel(log_level.upper())
+        # Usage analytics would post to GX's servers from a background thread: not from here.
+        os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
         import great_expectations as gx
         from great_expectations.execution_engine import pandas_execution_engine
 

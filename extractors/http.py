@@ -19,6 +19,7 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from extractors.urls import redact
+from tthc.failures import Permanent
 
 log = logging.getLogger(__name__)
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -44,6 +45,11 @@ class ExtractError(RuntimeError):
         shown = json.dumps(params or {}, ensure_ascii=False, sort_keys=True)
         super().__init__(f"{what} failed (params {shown}): {reason}")
         self.what, self.params, self.reason = what, params, reason
+
+
+class SourceRefused(ExtractError, Permanent):
+    """The source answered a 4xx that retrying cannot change (404: no such period or page;
+    401/403: not allowed): the run fails at once, and an orchestrator should not retry it."""
 
 
 @dataclass
@@ -170,7 +176,8 @@ class HttpClient:
                 continue
             if resp.status_code >= 400:
                 shown = redact(body[:200].decode(errors="replace"))
-                raise ExtractError(what, params, f"HTTP {resp.status_code}: {shown}")
+                error = SourceRefused if resp.status_code < 500 else ExtractError
+                raise error(what, params, f"HTTP {resp.status_code}: {shown}")
             charset = _charset(resp, body)
             data = None
             if as_json:

@@ -80,6 +80,12 @@ class Landing:
         for number in self.page_sizes(source):
             yield self._read(source, number)
 
+    def origins(self, source: str) -> Iterator[dict[str, Any]]:
+        """Each page's provenance (url, params, …) without parsing its body."""
+        for number in self.page_sizes(source):
+            with self.store.open(_page_name(source, number)) as f:
+                yield orjson.loads(f.readline())
+
     def page_sizes(self, source: str) -> dict[int, int]:
         """The source's page numbers, in landing order, and each page's size in bytes."""
         return {

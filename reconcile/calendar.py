@@ -58,7 +58,25 @@ def period_of(day: date) -> str:
     return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
 
 
+def period_containing(day: date, calendar: str = "calendar") -> str:
+    """The reporting period ``day`` falls in, by the province's reporting calendar (a "15th"
+    period starts half a month before its calendar quarter)."""
+    period = period_of(day)
+    start, end = period_bounds(period, calendar)
+    if day > end:
+        return period_of(end + timedelta(days=20))
+    if day < start:
+        return period_of(start - timedelta(days=20))
+    return period
+
+
 def previous_period(day: date) -> str:
     """The last full quarter before ``day``: what a scheduled statistics run reports on."""
     start, _ = period_bounds(period_of(day))
     return period_of(start - timedelta(days=1))
+
+
+def period_before(period: str) -> str:
+    """``2020-Q2`` -> ``2020-Q1``."""
+    start, _ = period_bounds(period)
+    return previous_period(start)

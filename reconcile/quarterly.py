@@ -6,13 +6,12 @@ report can roll up its predecessors' history (Bắc Kạn 06 into Thái Nguyên 
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime, time
+from datetime import date
 from typing import Any
 
 import pandas as pd
 from sqlalchemy import Connection, and_, false, select, true
 
-from loaders import ledger
 from loaders.schema import (
     dossier_stats,
     national_agencies,
@@ -24,13 +23,9 @@ from loaders.schema import (
     province_workflows,
     quarantine,
 )
-from reconcile.calendar import (
-    add_working_days,
-    period_bounds,
-    previous_period,
-    working_days_between,
-)
+from reconcile.calendar import add_working_days, period_before, period_bounds, working_days_between
 from reconcile.classify import CLASSES, MATCH_COLUMNS, UNMATCHED_COLUMNS, classify
+from reconcile.coverage import NothingSynced, coverage
 from reconcile.provinces import predecessors
 from reconcile.rules import Rules
 from transforms.codes import normalize_agency_code
@@ -74,35 +69,6 @@ def province_agency_ids(conn: Connection, rules: Rules, province: str) -> list[s
         for r in conn.execute(select(national_agencies.c.agency_id, national_agencies.c.code))
         if normalize_agency_code(r.code) == code
     ]
-
-
-class NothingSynced(ValueError):
-    """The mirror holds nothing synced for the province and period asked for: no report of
-    zeros is made for it."""
-
-
-def coverage(conn: Connection, province: str, period: str, start: date, end: date, as_of: date):
-    """Which runs the report's two sides come from: the last successful publications run of
-    the province that ended after the period began (an earlier one could not have seen its
-    decisions), and the period's last successful statistics run; ``missing`` says what is not
-    there, in words."""
-    began = datetime.combine(start, time(), tzinfo=UTC)
-    runs = {
-        "publications_run": ledger.last_success(
-            conn, "publications", ledger.scope_of(province), finished_after=began
-        ),
-        "dossier_stats_run": ledger.last_success(
-            conn, "dossier-stats", ledger.scope_of(province, period)
-        ),
-    }
-    missing = []
-    if not runs["publications_run"]:
-        missing.append(f"no publications sync of province {province} since {period} began")
-    if end >= as_of:
-        missing.append(f"as of {as_of}, {period} had not ended: Form 06 was not reported yet")
-    elif not runs["dossier_stats_run"]:
-        missing.append(f"no Form 06 statistics of province {province} for {period} synced")
-    return {**runs, "missing": missing}
 
 
 def quarterly_report(
@@ -376,7 +342,7 @@ def dossier_findings(
             }
             for r in json.loads(reasons)
         )
-    before = previous_period_of(period)
+    before = period_before(period)
     previous = _frame(
         conn,
         select(dossier_stats.c.agency_name, dossier_stats.c.in_progress).where(
@@ -409,11 +375,6 @@ def dossier_findings(
                 }
             )
     return findings
-
-
-def previous_period_of(period: str) -> str:
-    start, _ = period_bounds(period)
-    return previous_period(start)
 
 
 def _merge_provenance(parts: list[dict[str, list[str]]]) -> dict[str, list[str]]:

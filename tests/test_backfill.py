@@ -1,6 +1,8 @@
 """A real backfill by reporting period: Airflow's scheduler, DAG processor and API server
 (LocalExecutor, SQLite metadata) run `airflow backfill create` over 2020-Q1..Q4 of the
-statistics DAG. The mirror must equal four separate runs, and backfilling again changes nothing."""
+statistics DAG. The mirror must equal four separate runs; each quarter's sync triggers the
+reconciliation of that quarter (its asset partition), unpaused from the start, so four reports
+come out, each of its own quarter; backfilling again changes nothing and reconciles nothing."""
 
 import json
 import os
@@ -8,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -65,13 +68,15 @@ def backfill_runs(env) -> dict[str, str]:
     return {r["run_id"]: r["state"] for r in runs if r["run_id"].startswith("backfill__")}
 
 
-def wait_for(condition, seconds: float, what: str):
+def wait_for(condition, seconds: float, what: str, seen=None):
+    """Poll ``condition`` until it is true, for up to ``seconds`` (generous: a loaded 2-core
+    machine runs Airflow's services slowly, not wrongly); on time-out, say what ``seen`` saw."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if result := condition():
             return result
         time.sleep(3)
-    raise AssertionError(f"timed out waiting for {what}")
+    raise AssertionError(f"timed out after {seconds} s waiting for {what}; saw {seen and seen()}")
 
 
 @pytest.fixture
@@ -123,12 +128,13 @@ def airflow_services(tmp_path):
                     service.kill()
 
 
+@pytest.mark.timeout(3000)  # the waits below are generous; a quiet machine takes minutes
 def test_a_backfill_by_period_equals_four_runs_and_rerunning_changes_nothing(
     airflow_services, tmp_path
 ):
     env, simulator = airflow_services
-    wait_for(lambda: backfill(env), 120, "the backfill to be created")
-    airflow(env, "dags", "unpause", DAG)
+    wait_for(lambda: backfill(env), 300, "the backfill to be created")
+    airflow(env, "dags", "unpause", DAG)  # the reconciliation DAG is never unpaused by hand
     runs = wait_for(
         lambda: (
             (r := backfill_runs(env))
@@ -136,10 +142,28 @@ def test_a_backfill_by_period_equals_four_runs_and_rerunning_changes_nothing(
             and all(s in ("success", "failed") for s in r.values())
             and r
         ),
-        600,
+        1200,
         "four backfill runs",
+        lambda: backfill_runs(env),
     )
     assert set(runs.values()) == {"success"}, runs
+    reports = Path(env["TTHC_HOME"]) / "var" / "reports" / "06"
+    quarters = ["2020-Q1", "2020-Q2", "2020-Q3", "2020-Q4"]
+    wait_for(
+        lambda: all((reports / q / "quarterly.html").exists() for q in quarters),
+        900,
+        "a reconciliation report for each quarter",
+        lambda: sorted(p.name for p in reports.iterdir()) if reports.exists() else [],
+    )
+    received = {}
+    for quarter in quarters:
+        report = json.loads((reports / quarter / "quarterly.json").read_text(encoding="utf-8"))
+        assert report["period"] == quarter
+        received[quarter] = report["dossiers_received"]
+    assert len(set(received.values())) == 4, received  # each its own quarter's figures
+    assert any("rows held in quarantine" in n for n in _notes(tmp_path / "airflow.db")), (
+        "a backfill run that held rows carries a note saying so"
+    )
 
     separate = f"sqlite:///{tmp_path / 'separate.sqlite'}"
     upgrade(make_engine(separate))
@@ -154,8 +178,9 @@ def test_a_backfill_by_period_equals_four_runs_and_rerunning_changes_nothing(
     # last run, so ask until Airflow takes the second.
     wait_for(
         lambda: backfill(env, "--reprocess-behavior", "completed"),
-        180,
+        900,
         "the first backfill to close",
+        lambda: backfill_runs(env),
     )
     wait_for(
         lambda: (
@@ -163,10 +188,40 @@ def test_a_backfill_by_period_equals_four_runs_and_rerunning_changes_nothing(
             and all(s == "success" for s in r.values())
             and _reruns_finished(env["TTHC_MIRROR_URL"])
         ),
-        600,
+        1200,
         "the backfill to run again",
+        lambda: backfill_runs(env),
     )
     assert snapshot(env["TTHC_MIRROR_URL"]) == backfilled
+    assert _reconciliations(env["TTHC_MIRROR_URL"]) == quarters  # none more: nothing changed
+
+
+def _notes(metadata_db) -> list[str]:
+    """The notes on the statistics DAG's runs, from Airflow's metadata database."""
+    import sqlite3
+
+    with sqlite3.connect(metadata_db) as db:
+        rows = db.execute(
+            "SELECT n.content FROM dag_run_note n JOIN dag_run r ON r.id = n.dag_run_id"
+            " WHERE r.dag_id = ?",
+            (DAG,),
+        ).fetchall()
+    return [content for (content,) in rows]
+
+
+def _reconciliations(url: str) -> list[str]:
+    """The periods the ledger's successful reconciliation runs covered, in order."""
+    from sqlalchemy import select
+
+    from loaders.schema import run_ledger
+
+    with make_engine(url).connect() as conn:
+        scopes = conn.scalars(
+            select(run_ledger.c.scope).where(
+                run_ledger.c.kind == "reconcile", run_ledger.c.status == "success"
+            )
+        ).all()
+    return sorted(scope.split("period=")[1] for scope in scopes)
 
 
 def _reruns_finished(url: str) -> bool:

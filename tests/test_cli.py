@@ -8,7 +8,8 @@ from datetime import date
 import pytest
 
 from tests.helpers import sync_dataset
-from tthc.cli import EXAMPLES, build_parser, day_arg, main
+from tthc.cli import build_parser, main
+from tthc.cli_args import EXAMPLES, day_arg
 
 
 def test_every_help_example_works_on_the_bundled_data(

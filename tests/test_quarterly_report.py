@@ -13,8 +13,9 @@ from sqlalchemy import select
 
 from loaders.db import make_engine
 from loaders.schema import reconciliation_items
+from reconcile.coverage import NothingSynced
 from reconcile.provinces import predecessors, successor_code
-from reconcile.quarterly import NothingSynced, quarterly_report
+from reconcile.quarterly import quarterly_report
 from reconcile.render import to_html, to_xlsx, write_report
 from reconcile.run import reconcile
 from tests.browser import assert_rendered, chromium

@@ -87,8 +87,16 @@ class Settings(BaseSettings):
     # A check that fails for every row of a table of at least this many rows stops the load:
     # the source changed its shape (a field renamed), it did not send that many bad rows.
     drift_min_rows: int = 5
+    # More than this share of a table's rows held in quarantine stops the load (1 = never).
+    held_share_limit: float = Field(0.5, ge=0, le=1)
+    # Great Expectations' own log level (its INFO lines are its internals, not findings).
+    gx_log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "WARNING"
     # Overall deadline of one HTTP request, body included (default: four times the timeout).
     http_deadline_s: float | None = None
+
+    # Days after a quarter ends by which every synced province must have it reconciled; then
+    # the reconciliation watch DAG's Deadline Alert fires.
+    reconcile_deadline_days: int = Field(30, ge=1)
 
     # Reporting periods: "calendar" quarters, or "15th" (from the 15th of the month before the
     # quarter to the 14th of its last month), a convention some provinces use.

@@ -58,7 +58,7 @@ def _judge(
 
     counts = files.counts()
     landed = landing(settings, run)
-    validator = Validator(settings.data_docs_dir)
+    validator = Validator(settings.data_docs_dir, settings.gx_log_level)
     with engine.connect() as conn:
         previous = ledger.last_extracted(conn, run.kind, run.scope)
     valid_ids: dict[str, list[str]] = {}
@@ -69,7 +69,7 @@ def _judge(
         min_rows = _row_floor(settings, dataset, counts[name], total, previous, landed)
         held = files.quarantined_sink(name)
         ids: list[str] = []
-        results, stopped = [], []
+        results, stopped, held_rows = [], [], 0
         # What the suite reads, what quarantine records, and the decisions children point at.
         columns = {*suite_columns(dataset.suite), "row_key", "source_ref"}
         if dataset.parent or name in datasets.PARENTS:
@@ -83,6 +83,7 @@ def _judge(
                 params["known_decision_ids"] = valid_ids[dataset.parent]
             result = validator.validate(dataset.suite, chunk, params)
             quarantined = result.quarantined  # indexed by position in the chunk
+            held_rows += len(quarantined)
             held.write(
                 quarantined.assign(
                     reasons=quarantined["reasons"].map(json.dumps).astype("string"),
@@ -97,7 +98,9 @@ def _judge(
         valid_ids[name] = ids
         held.close()
         combined = combine_outcomes(results)
-        outcomes[name] = (combined, stopped + _drift(name, combined, settings.drift_min_rows))
+        stopped += _drift(name, combined, settings.drift_min_rows)
+        stopped += _held_too_many(name, held_rows, total, settings)
+        outcomes[name] = (combined, stopped)
     validator.build_docs()
     return outcomes
 
@@ -136,6 +139,17 @@ def _drift(name: str, outcomes: list, min_rows: int) -> list[str]:
         f"{name}: every one of its {failed[0].element_count} rows fails "
         + ", ".join(f"{o.expectation} ({o.reason})" for o in failed)
         + ": the source changed its shape (a field renamed or gone?)"
+    ]
+
+
+def _held_too_many(name: str, held: int, total: int, settings: Settings) -> list[str]:
+    """More than ``held_share_limit`` of a table's rows held back: something systematic (a
+    suite or a source gone wrong), not rows to load around."""
+    if total < settings.drift_min_rows or held <= total * settings.held_share_limit:
+        return []
+    return [
+        f"{name}: {held} of its {total} rows would be held in quarantine ({held / total:.0%}, "
+        f"more than TTHC_HELD_SHARE_LIMIT={settings.held_share_limit:g})"
     ]
 
 

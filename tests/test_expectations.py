@@ -166,3 +166,25 @@ def test_each_expectation_passes_clean_rows_and_catches_a_broken_one(
     else:  # warning: loads, flagged
         assert all(name not in reasons for reasons in held.values())
         assert base.at[0, "source_ref"] in result.valid["source_ref"].tolist()
+
+
+def test_great_expectations_logs_quietly_unless_asked(caplog):
+    """GX's INFO lines (registrations, temporary folders) were most of a validate task's log:
+    at the default level none reach the log; asked for (``TTHC_GX_LOG_LEVEL=INFO``) they do."""
+    import logging
+
+    def gx_info():
+        return [
+            r
+            for r in caplog.records
+            if r.name.startswith("great_expectations") and r.levelno < logging.WARNING
+        ]
+
+    caplog.set_level(logging.INFO)
+    try:
+        Validator(None)
+        assert gx_info() == []
+        Validator(None, "INFO")
+        assert gx_info(), "asked for, GX's INFO lines are logged"
+    finally:
+        logging.getLogger("great_expectations").setLevel(logging.WARNING)

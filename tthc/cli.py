@@ -330,7 +330,7 @@ def build_parser() -> argparse.ArgumentParser:
     ms.add_argument("--json", action="store_true")
     ms.set_defaults(func=cmd_mirror_stats)
     mp = mirror.add_parser("procedure", help="a procedure's versions, and the one on a date")
-    mp.add_argument("code", help="procedure code, e.g. 1.000758")
+    mp.add_argument("code", help="procedure code, e.g. 2.000432")
     mp.add_argument("--province")
     mp.add_argument(
         "--as-of", type=day_arg, help="the version in force on this date (default: today)"

@@ -144,16 +144,28 @@ def _bounds(kwargs: dict[str, Any], params: dict[str, Any]) -> str:
     return f"between {low} and {high}" if high is not None else f"at least {low}"
 
 
+def set_gx_log_level(level: str) -> None:
+    """Great Expectations' loggers at ``level``: its own, and those of its modules that set a
+    level of their own (``data_context.types.base`` sets INFO when imported)."""
+    logging.getLogger("great_expectations").setLevel(level.upper())
+    for name, logger in list(logging.root.manager.loggerDict.items()):
+        if name.startswith("great_expectations.") and isinstance(logger, logging.Logger):
+            if logger.level != logging.NOTSET:
+                logger.setLevel(level.upper())
+
+
 class Validator:
     """One Great Expectations context for a run; Data Docs accumulate under ``docs_dir``."""
 
     def __init__(self, docs_dir: Path | None, log_level: str = "WARNING") -> None:
         """``docs_dir=None`` validates without writing Data Docs. GX logs at INFO on its own
         (about 200 lines a run of nothing an engineer acts on): ``log_level`` quiets it."""
-        logging.getLogger("great_expectations").setLevel(log_level.upper())
+        set_gx_log_level(log_level)
         # Usage analytics would post to GX's servers from a background thread: not from here.
         os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
         import great_expectations as gx
+
+        set_gx_log_level(log_level)  # again: importing it set one of its loggers to INFO
         from great_expectations.execution_engine import pandas_execution_engine
 
         # GX hashes every pandas batch under 1 GB into a fingerprint nothing here reads: a

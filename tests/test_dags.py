@@ -113,6 +113,19 @@ def test_the_three_dags_run_end_to_end(simulator, env_settings, dagbag):
     }
 
 
+@pytest.fixture
+def airflow_mirror(simulator, env_settings):
+    """Airflow's metadata DB migrated, the environment at the simulator, and a migrated
+    mirror; returns the settings."""
+    from loaders.db import make_engine, upgrade
+    from tthc.demo import migrate_airflow
+
+    migrate_airflow({})
+    settings = env_settings(simulator.url)
+    upgrade(make_engine(settings.mirror_url))
+    return settings
+
+
 def _serialized_params(dag) -> dict:
     """The params as the trigger form and the REST API see them (the serialized DAG's)."""
     from airflow.serialization.serialized_objects import DagSerialization
@@ -177,14 +190,8 @@ def _asset_events(uri: str) -> list:
 
 @pytest.mark.airflow
 def test_sync_runs_publish_their_periods_note_held_rows_and_4xx_fails_once(
-    simulator, env_settings, dagbag
+    simulator, airflow_mirror, dagbag
 ):
-    from loaders.db import make_engine, upgrade
-    from tthc.demo import migrate_airflow
-
-    migrate_airflow({})
-    settings = env_settings(simulator.url)
-    upgrade(make_engine(settings.mirror_url))
 
     stats = dagbag.dags["tthc_dossier_stats_sync"]
     dag_run = stats.test(run_conf={"province": "06", "period": "2020-Q2"})
@@ -215,15 +222,8 @@ def test_sync_runs_publish_their_periods_note_held_rows_and_4xx_fails_once(
 
 
 @pytest.mark.airflow
-def test_reconciling_a_period_with_nothing_synced_fails_once_and_says_so(
-    simulator, env_settings, dagbag
-):
-    from loaders.db import make_engine, upgrade
-    from tthc.demo import migrate_airflow
-
-    migrate_airflow({})
-    settings = env_settings(simulator.url)
-    upgrade(make_engine(settings.mirror_url))
+def test_reconciling_a_period_with_nothing_synced_fails_once_and_says_so(airflow_mirror, dagbag):
+    settings = airflow_mirror
     dag_run = dagbag.dags["tthc_reconciliation"].test(
         run_conf={"province": "06", "period": "2019-Q1"}
     )

@@ -7,7 +7,7 @@ from functools import cache
 import pandas as pd
 import pytest
 
-from expectations.validate import SUITES_DIR, Validator, load_suite_json
+from expectations.validate import SUITES_DIR, Validator, load_suite_json, set_gx_log_level
 from simulator.server import PortalSimulator
 from tests.helpers import DATASET, as_run_files
 from transforms import dossier_stats, national, publications
@@ -187,4 +187,4 @@ def test_great_expectations_logs_quietly_unless_asked(caplog):
         Validator(None, "INFO")
         assert gx_info(), "asked for, GX's INFO lines are logged"
     finally:
-        logging.getLogger("great_expectations").setLevel(logging.WARNING)
+        set_gx_log_level("WARNING")

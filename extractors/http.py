@@ -54,7 +54,7 @@ class SourceRefused(ExtractError, Permanent):
 
 @dataclass
 class Fetched:
-    """A response body as received, parsed as JSON."""
+    """A response body as received, parsed as JSON (``data``; None for a page that is not)."""
 
     url: str
     params: dict[str, Any]
@@ -141,6 +141,11 @@ class HttpClient:
     ) -> Fetched:
         """Send one request, retrying transient failures; raise ExtractError when out of tries."""
         return self._fetch(method, url, what, params, form, True)
+
+    def fetch_page(self, url: str, *, what: str, params: dict[str, Any]) -> Fetched:
+        """GET a page that is not JSON (a portal's HTML page), with the same retries; the body
+        is kept as received, its charset noted."""
+        return self._fetch("GET", url, what, params, None, False)
 
     def fetch_bytes(self, url: str, *, what: str) -> bytes:
         """GET a file (an annex), with the same retries; the body is not parsed."""

@@ -49,7 +49,9 @@ class Landing:
         self._lock = threading.Lock()
         self._pages: dict[str, int] = {}
 
-    def write(self, source: str, fetched: Fetched) -> None:
+    def write(self, source: str, fetched: Fetched, media: str = "json") -> None:
+        """Land a page: its provenance, then its body byte for byte. ``media="html"``: a page
+        read as text, not JSON (readers get its decoded text as ``data``)."""
         provenance = {
             "url": redact(fetched.url),
             "params": fetched.params,
@@ -58,6 +60,8 @@ class Landing:
         }
         if fetched.charset != "utf-8":  # the body stays as received; readers decode it so
             provenance["charset"] = fetched.charset
+        if media != "json":
+            provenance["media"] = media
         # JSON has no raw newline outside strings' escapes: the first one ends the provenance.
         record = json.dumps(provenance, ensure_ascii=False).encode() + b"\n" + fetched.body
         with self._lock:  # numbered in landing order
@@ -101,6 +105,9 @@ class Landing:
         head, _, body = self.store.read_bytes(_page_name(source, number)).partition(b"\n")
         provenance = orjson.loads(head)
         charset = provenance.pop("charset", "utf-8")
+        if provenance.pop("media", "json") != "json":  # a page of text (HTML): its text
+            text = body.decode(charset, errors="replace")
+            return LandedPage(source=source, page=number, data=text, **provenance)
         # orjson: faster, and the transform reads every page; it takes valid UTF-8 only (not
         # lone surrogates, nor control characters unescaped), which json reads and the
         # transform's text cleaning deals with.

@@ -21,6 +21,7 @@ from extractors.paging import paginate, rest_jsp_page
 from transforms.codes import normalize_agency_code
 
 log = logging.getLogger(__name__)
+DECISION_PAGE = "/p/home/dvc-tthc-quyet-dinh-cong-bo-chi-tiet.html"
 PROCEDURE_LIST_SERVICES = {
     "new": "get_procedures_by_dp_id_service_v2",
     "modified": "get_modified_procedures_by_dp_id_service_v2",
@@ -54,6 +55,21 @@ class NationalPortal:
                 f"expected a JSON array, got {type(fetched.data).__name__}",
             )
         return fetched
+
+    def decision_page(self, decision_id: str) -> Fetched:
+        """A decision's HTML page (its fields and its attachment list)."""
+        return self.client.fetch_page(
+            f"{self.base_url}{DECISION_PAGE}",
+            what=f"national portal decision page (decision {decision_id})",
+            params={"ma_quyet_dinh": decision_id},
+        )
+
+    def download_base(self) -> str:
+        """Where attachments download from, as the portal's ``get_url_downfile`` says."""
+        rows = self.call("get_url_downfile").data
+        if not rows or not isinstance(rows[0], dict) or not rows[0].get("URL_DOWNLOAD"):
+            raise ExtractError("national portal get_url_downfile", None, "no URL_DOWNLOAD row")
+        return str(rows[0]["URL_DOWNLOAD"])
 
     def decision_pages(self, agency_id: str = "-1"):
         def fetch(index: int) -> Fetched:
@@ -147,6 +163,7 @@ def extract_national(
     held_for: Callable[[str], int] = lambda scope: 0,
     floor: float = 0.5,
     lists_held: Callable[[str], dict[str, int]] = lambda decision_id: {},
+    documents: Callable[[str], None] | None = None,
 ) -> NationalExtract:
     """Land agencies, fields, the decision listing of each agency (or of all of them at once),
     the procedure lists and fields of each new or changed decision, and the publicized list.
@@ -158,7 +175,10 @@ def extract_national(
     ``held_for(scope)``: how many of the scope's decisions the mirror holds. A listing whose
     total is under ``floor`` times that stops the run (the portal answering short is not "the
     decisions went"), and so does an empty listing on a first sync: every agency the portal
-    lists has published decisions, so none at all is a finding, not a success."""
+    lists has published decisions, so none at all is a finding, not a success.
+
+    ``documents(decision_id)``: also land each fetched decision's page and new attachments
+    (``extractors.decision_documents``)."""
     agencies = portal.call("get_list_agency_service_v2")
     landing.write("national_agencies", agencies)
     landing.write("national_fields", portal.call("procedure_get_list_field_service_v2"))
@@ -177,7 +197,7 @@ def extract_national(
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         for scope in result.scopes:
             pending = [
-                pool.submit(_fetch_decision, portal, landing, decision_id, lists_held)
+                pool.submit(_fetch_decision, portal, landing, decision_id, lists_held, documents)
                 for decision_id in _listing(portal, landing, scope, cursor_for(scope), result)
             ]
             _check_total(scope, result.totals[scope], held_for(scope), floor)
@@ -255,6 +275,7 @@ def _fetch_decision(
     landing: Landing,
     decision_id: str,
     lists_held: Callable[[str], dict[str, int]],
+    documents: Callable[[str], None] | None = None,
 ) -> None:
     held = lists_held(decision_id)
     for kind, service in PROCEDURE_LIST_SERVICES.items():
@@ -269,6 +290,8 @@ def _fetch_decision(
     landing.write("national_decision_fields", fields)
     what = f"national portal get_fields_by_dp_id_services_v2 (decision {decision_id})"
     _check_not_emptied(what, len(fields.data), held.get("fields"))
+    if documents:
+        documents(decision_id)
 
 
 def _check_not_emptied(what: str, rows: int, held: int | None) -> None:

@@ -164,6 +164,31 @@ national_decision_fields = Table(
     *_tracking(),
 )
 
+national_decision_pages = Table(
+    "national_decision_pages",
+    metadata,
+    Column("decision_id", String(20), primary_key=True),
+    # As the decision's page shows them, to hold against the listing and the signed document.
+    Column("number_raw", String(200)),
+    Column("title", Text),
+    Column("decision_date", Date),
+    Column("issuer", Text),
+    Column("attachments", Integer, nullable=False),
+    *_tracking(),
+)
+
+national_documents = Table(
+    "national_documents",
+    metadata,
+    Column("decision_id", String(20), primary_key=True),
+    Column("code", String(64), primary_key=True),  # the download code: <URL_DOWNLOAD>?ma=<code>
+    Column("file_name", Text, nullable=False),
+    Column("file_id", Text),  # the portal's storage path (tepDinhKemId)
+    Column("sha256", String(64), nullable=False),  # landed at documents/<sha256><suffix>
+    Column("size_bytes", BigInteger, nullable=False),
+    *_tracking(),
+)
+
 national_publicized = Table(
     "national_publicized",
     metadata,
@@ -213,6 +238,8 @@ DATA_TABLES = [
     national_decisions,
     national_procedures,
     national_decision_fields,
+    national_decision_pages,
+    national_documents,
     national_publicized,
     dossier_stats,
 ]

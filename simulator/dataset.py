@@ -16,6 +16,7 @@ at once.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 import sys
@@ -142,6 +143,7 @@ def build(rng: random.Random) -> dict[str, object]:  # noqa: C901 - one linear s
     feed: list[dict] = []
     national: list[dict] = []
     annexes: dict[str, bytes] = {}
+    documents: dict[str, bytes] = {}  # the signed files behind the portal's decision pages
 
     def national_rows(items: list[tuple[Procedure, str]]) -> dict[str, list[dict]]:
         lists: dict[str, list[dict]] = {"new": [], "modified": [], "rescinded": []}
@@ -181,6 +183,7 @@ def build(rng: random.Random) -> dict[str, object]:  # noqa: C901 - one linear s
             },
             "fields": [procs[30].field],
             **national_rows(q1_items),
+            "attachments": _signed_document(q1, documents),
         }
     )
     q1_codes = {p.code for p, _ in q1_items}
@@ -258,6 +261,7 @@ def build(rng: random.Random) -> dict[str, object]:  # noqa: C901 - one linear s
                 },
                 "fields": sorted({p.field for p in chosen}),
                 **rows,
+                "attachments": _signed_document(decision, documents),
             }
         )
         publicized += [p for p, a in entered if a != "abolished"]
@@ -318,6 +322,7 @@ def build(rng: random.Random) -> dict[str, object]:  # noqa: C901 - one linear s
             for p in sorted({p.code: p for p in publicized}.values(), key=lambda p: p.code)
         ],
         **annexes,
+        **documents,
         "dossier_stats/06-2020-Q2.json": {
             "province": PROVINCE,
             "period": "2020-Q2",
@@ -340,6 +345,26 @@ def build(rng: random.Random) -> dict[str, object]:  # noqa: C901 - one linear s
             "rows": next_quarter(q3, rng),
         },
     }
+
+
+def _signed_document(decision: dict, documents: dict[str, bytes]) -> list[dict]:
+    """The decision as the portal keeps it: its signed annex, listed on the decision's page
+    (``tenTep``, download ``code``, storage path ``tepDinhKemId``, as the real page lists
+    them) and served from ``national/documents/``. The code comes from the number, not the
+    random draws, so the rest of the dataset stays as it was."""
+    number = decision["number"].split("/")[0]
+    code = hashlib.sha256(f"bac-kan {decision['number']}".encode()).hexdigest()[:16]
+    d, m, y = decision["signed_date"].split("/")
+    name = f"{number}{d}.{m}.{y}_signed.docx"
+    documents[f"national/documents/{code}.docx"] = annex_file(decision, "docx")
+    return [
+        {
+            "tenTep": name,
+            "code": code,
+            "tepDinhKemId": f"{y}/{m}/{d}/{code}.docx",
+            "path": f"documents/{code}.docx",
+        }
+    ]
 
 
 def _agency_cols(agency: dict) -> dict:
@@ -431,7 +456,7 @@ def annex_file(decision: dict, file_format: str) -> bytes:
     code = "Mã TTHC" if file_format == "docx" else "Mã số TTHC"
     header = [["STT", code, "Tên thủ tục hành chính", "Cơ quan thực hiện", "Ghi chú"]]
     for number, action in enumerate(["new", "amended", "replaced", "abolished"], start=1):
-        items = [i for i in decision["items"] if ACTIONS_OF[i["action"]] == action]
+        items = [i for i in decision["items"] if ACTIONS_OF.get(i["action"]) == action]
         if not items:
             continue
         blocks.append(f"{number}. Danh mục thủ tục hành chính {ACTION_HEADINGS[action]}")

@@ -1,7 +1,8 @@
 """The portal simulator: the national portal's ``POST /jsp/rest.jsp`` contract as recorded in
 ``tests/fixtures/national-portal`` (form field ``params``, JSON arrays, every value a string,
 ``AMOUNT``/``TOTAL_RECORDS`` and ``ROW_STT`` on every row, ``recordPerPage``/``pageIndex`` paging),
-plus two endpoints of our own design for a province feed and Form 06 statistics (README, "Sources").
+its decision pages and attachment downloads (``simulator.pages``), plus two endpoints of our own
+design for a province feed and Form 06 statistics (README, "Sources").
 
 Faults are switched on per service (``FaultRule``): error statuses with or without Retry-After,
 latency, bodies dripped a byte at a time, truncated or reset mid-way, other charsets or other
@@ -23,6 +24,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+from simulator import pages
 from simulator.faults import FaultRule, Faults, changed_payload
 
 PROCEDURE_LISTS = {
@@ -36,6 +38,8 @@ class Dataset:
     """A dataset folder as written by ``simulator.dataset``."""
 
     def __init__(self, root: Path) -> None:
+        self.root = root
+
         def load(rel: str):
             return json.loads((root / rel).read_text(encoding="utf-8"))
 
@@ -163,6 +167,16 @@ class PortalSimulator:
             "rows": _page(rows, per_page, page, shift),
         }
 
+    # --- pages and files ---------------------------------------------------------------------
+    def decision_page(self, query: dict) -> pages.Raw:
+        decision = self.data.by_id.get(query.get("ma_quyet_dinh", ""))
+        if decision is None:
+            raise LookupError(f"no decision {query.get('ma_quyet_dinh')!r}")
+        return pages.Raw(pages.decision_page(decision).encode(), "text/html; charset=UTF-8")
+
+    def attachment(self, code: str) -> pages.Raw:
+        return pages.attachment_file(self.data.root, self.data.decisions, code)
+
     def count_request(self) -> None:
         with self._lock:
             self.requests += 1
@@ -205,17 +219,22 @@ def make_handler(sim: PortalSimulator) -> type[BaseHTTPRequestHandler]:
             try:
                 status, payload = produce(rules)
             except LookupError as exc:
-                return self._send(404 if service in ("feed", "stats") else 400, {"error": str(exc)})
-            for rule in rules:
-                payload = changed_payload(payload, rule)
+                missing = 404 if service in ("feed", "stats", "page", "file") else 400
+                return self._send(missing, {"error": str(exc)})
             charset = next((r.charset for r in rules if r.charset), "utf-8")
-            body = _encoded(payload, charset)
+            if isinstance(payload, pages.Raw):  # a page or a file: as it is
+                body, content_type = payload.body, payload.content_type
+            else:
+                for rule in rules:
+                    payload = changed_payload(payload, rule)
+                body = _encoded(payload, charset)
+                content_type = f"application/json; charset={charset.upper()}"
             if replaced := next((r.body for r in rules if r.body is not None), None):
                 body = replaced.encode(charset)
             if any(r.truncate for r in rules):
                 body = body[: len(body) // 2]
             self.send_response(status)
-            self.send_header("Content-Type", f"application/json; charset={charset.upper()}")
+            self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             if any(r.reset for r in rules):
@@ -247,6 +266,11 @@ def make_handler(sim: PortalSimulator) -> type[BaseHTTPRequestHandler]:
             except (KeyError, ValueError):
                 return self._send(400, {"error": "form field 'params' must hold a JSON object"})
 
+            if params.get("service") == "get_url_downfile":  # the download base, this server's
+                host = f"http://{self.headers.get('Host', 'localhost')}"
+                base = [{"URL_DOWNLOAD": f"{host}{pages.DOWNLOAD_PATH}"}]
+                return self._answer("get_url_downfile", lambda rules: (200, base))
+
             def produce(rules: list[FaultRule]):
                 repeat = any(r.repeat_page for r in rules)
                 asked = {**params, "pageIndex": 1, "p_Page_Index": 1} if repeat else params
@@ -257,6 +281,11 @@ def make_handler(sim: PortalSimulator) -> type[BaseHTTPRequestHandler]:
         def do_GET(self) -> None:  # noqa: N802
             url = urlsplit(self.path)
             query = {k: v[0] for k, v in parse_qs(url.query).items()}
+            if url.path == pages.DECISION_PAGE_PATH:
+                return self._answer("page", lambda rules: (200, sim.decision_page(query)))
+            if url.path == pages.DOWNLOAD_PATH:
+                code = query.get("ma", "")
+                return self._answer("file", lambda rules: (200, sim.attachment(code)))
             parts = url.path.strip("/").split("/")
             if len(parts) != 4 or parts[:2] != ["api", "provinces"]:
                 return self._fail(404)

@@ -33,6 +33,25 @@ TRANSPORT = [
     Case("feed-500-always", faults=fault(FEED, status=500), fails=r"HTTP 500 after 3 attempts"),
     Case("list-404", faults=fault(NEW_LIST, status=404), fails=r"HTTP 404"),
     Case("stats-404", "dossier-stats", faults=fault(STATS, status=404), fails=r"HTTP 404"),
+    # A decision's page and its signed file: the same rules as the listings.
+    Case("page-503-twice", faults=fault("page", status=503, first_n=2)),
+    Case("file-503-twice", faults=fault("file", status=503, first_n=2)),
+    Case("file-reset-mid-body-once", faults=fault("file", reset=True, first_n=1)),
+    Case(
+        "file-404",
+        faults=fault("file", status=404),
+        fails=r"attachment \S+ of national decision \d+ failed .*HTTP 404",
+    ),
+    Case(
+        "page-not-a-decision-page",
+        faults=fault("page", body="<html><body>Hệ thống đang bảo trì</body></html>"),
+        fails=r"decision page \(decision \d+\) failed .*not a decision page",
+    ),
+    Case(
+        "download-base-missing",
+        faults=fault("get_url_downfile", body="[]"),
+        fails=r"get_url_downfile failed .*no URL_DOWNLOAD row",
+    ),
     Case("feed-slow-once", faults=fault(FEED, delay_s=0.8, first_n=1)),
     Case("agencies-slow-always", faults=fault(AGENCIES, delay_s=0.8), fails=r"Timeout"),
     Case("feed-drips-once", faults=fault(FEED, drip_s=0.002, first_n=1)),

@@ -8,6 +8,7 @@ import pandas as pd
 
 from transforms.codes import agency_code_column, decision_number_column
 from transforms.dates import PORTAL_FORMAT, parse_dates
+from transforms.decision_page import attachments, decision_fields
 from transforms.frames import records_frame
 from transforms.numbers import whole_number_column
 from transforms.text import clean_column, key_column
@@ -123,6 +124,58 @@ def national_publicized(pages: Pages) -> pd.DataFrame:
             "name_key": key_column(raw["NAME"]),
             "is_sector_vertical": _string(raw["ISNGANHDOC"]) == "1",
             "weight": whole_number_column(raw["WEIGHT"]),
+            "source_ref": raw["source_ref"],
+        }
+    )
+
+
+def national_decision_pages(pages: Pages) -> pd.DataFrame:
+    """What each decision's page says (``transforms.decision_page`` reads the HTML)."""
+    records = []
+    for ref, params, html in pages:
+        fields = decision_fields(html)
+        records.append(
+            (
+                ref,
+                {
+                    **fields,
+                    "decision_id": str(params.get("ma_quyet_dinh", "")),
+                    "attachments": len(attachments(html)),
+                },
+            )
+        )
+    raw = records_frame(
+        records, ["decision_id", "number", "title", "decision_date", "issuer", "attachments"]
+    )
+    return pd.DataFrame(
+        {
+            "decision_id": _string(raw["decision_id"]),
+            "number_raw": raw["number"].astype("string"),
+            "title": clean_column(raw["title"]),
+            "decision_date_raw": raw["decision_date"].astype("string"),
+            "decision_date": parse_dates(raw["decision_date"], PORTAL_FORMAT),
+            "issuer": clean_column(raw["issuer"]),
+            "attachments": raw["attachments"].astype("Int64"),
+            "source_ref": raw["source_ref"],
+        }
+    )
+
+
+def national_documents(pages: Pages) -> pd.DataFrame:
+    """The attachments downloaded, one landed description each (by
+    ``extractors.decision_documents``)."""
+    raw = records_frame(
+        ((ref, data) for ref, _, data in pages),
+        ["decision_id", "code", "file", "file_id", "sha256", "size"],
+    )
+    return pd.DataFrame(
+        {
+            "decision_id": _string(raw["decision_id"]),
+            "code": _string(raw["code"]),
+            "file_name": clean_column(raw["file"]),
+            "file_id": _string(raw["file_id"]),
+            "sha256": _string(raw["sha256"]),
+            "size_bytes": whole_number_column(raw["size"]),
             "source_ref": raw["source_ref"],
         }
     )

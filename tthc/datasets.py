@@ -21,6 +21,7 @@ import pandas as pd
 from sqlalchemy import Table
 
 from extractors.annex import ANNEX_SOURCE
+from extractors.decision_documents import DOCUMENT_SOURCE, PAGE_SOURCE
 from extractors.national_portal import PROCEDURE_LIST_SERVICES
 from loaders import schema
 from transforms import annex, dossier_stats, national, publications
@@ -180,6 +181,18 @@ DATASETS: dict[str, Dataset] = {
             "national_decision_fields",
             schema.national_decision_fields,
             (Source("national_decision_fields", national.national_decision_fields),),
+            parent="national_decisions",
+        ),
+        Dataset(
+            "national_decision_pages",
+            schema.national_decision_pages,
+            (Source(PAGE_SOURCE, national.national_decision_pages),),
+            parent="national_decisions",
+        ),
+        Dataset(
+            "national_documents",
+            schema.national_documents,
+            (Source(DOCUMENT_SOURCE, national.national_documents, files=True),),
             parent="national_decisions",
         ),
         Dataset(

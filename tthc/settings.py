@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     national_portal_url: str = "https://thutuc.dichvucong.gov.vn"
     # The publicized-procedure list is served by dichvucong.gov.vn; empty = national_portal_url.
     public_service_portal_url: str = ""
+    # Where decisions' attachments download from; empty = as the portal's get_url_downfile says.
+    national_download_url: str = ""
     province_feed_url: str = "http://127.0.0.1:8765"
     dossier_stats_url: str = ""  # empty = province_feed_url
     # Raw payloads and the Parquet between steps, one folder per run: local folders, or fsspec

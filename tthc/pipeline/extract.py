@@ -8,6 +8,7 @@ import logging
 from datetime import date, timedelta
 
 from extractors.annex import extract_annexes
+from extractors.decision_documents import DecisionDocuments
 from extractors.http import HttpClient
 from extractors.national_portal import ALL_AGENCIES, Cursor, NationalPortal, extract_national
 from extractors.province_feed import extract_dossier_stats, extract_province_feed
@@ -74,6 +75,15 @@ def extract(settings: Settings, run: RunRef) -> RunRef:
                 held_for=lambda scope: _decisions_held(settings, scope),
                 lists_held=lambda decision_id: _lists_held(settings, decision_id),
                 floor=settings.row_count_floor,
+                # The signed documents of the province's own decisions (not of every agency).
+                documents=DecisionDocuments(
+                    portal,
+                    landed,
+                    lambda codes: _documents_held(settings, codes),
+                    settings.national_download_url or None,
+                ).fetch
+                if own
+                else None,
             )
             run.scopes = result.scopes
             log.info(
@@ -136,6 +146,13 @@ def _lists_held(settings: Settings, decision_id: str) -> dict[str, int]:
         held = rows_held_by(conn, procedures, "decision_id", decision_id, "list_kind")
         held["fields"] = rows_held(conn, fields, "decision_id", decision_id)
     return held
+
+
+def _documents_held(settings: Settings, codes: list[str]) -> set[str]:
+    """The attachments (by download code) a committed run has landed: not downloaded again."""
+    table = datasets.DATASETS["national_documents"].table
+    with make_engine(settings.mirror_url).connect() as conn:
+        return set(content_hashes(conn, table, "code", codes))
 
 
 def _known_annexes(settings: Settings, hashes: list[str]) -> set[str]:

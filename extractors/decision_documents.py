@@ -2,7 +2,9 @@
 and attachment list are read by ``transforms.decision_page``), and each attachment the mirror
 does not hold yet is downloaded from ``<URL_DOWNLOAD>?ma=<code>`` and landed byte for byte
 under ``documents/<sha256><suffix>``, with one page of the ``national_documents`` source
-saying what it is. An attachment a committed run downloaded is never downloaded again."""
+saying what it is and holding its cells in document order (``read_document``: the annex
+reader's row shape, so ``transforms.annex`` reads a signed document as it reads a folder's
+annex). An attachment a committed run downloaded is never downloaded again."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import threading
 from collections.abc import Callable
 from pathlib import PurePosixPath
 
+from extractors.annex import AnnexFile, AnnexFileError, annex_rows
 from extractors.http import ExtractError, Fetched
 from extractors.landing import Landing
 from extractors.national_portal import NationalPortal
@@ -21,6 +24,32 @@ log = logging.getLogger(__name__)
 PAGE_SOURCE = "national_decision_pages"
 DOCUMENT_SOURCE = "national_documents"
 DOCUMENT_FILES = "documents"  # the landing folder of the files themselves
+
+
+def read_document(document: AnnexFile) -> tuple[list[dict], str | None]:
+    """The document's rows, and why it could not be read where that is no fault of the file
+    (a .doc with no LibreOffice here): such a document is held, not a failed run. A file
+    that is corrupt raises ``AnnexFileError``, naming it."""
+    if document.suffix in (".docx", ".xlsx"):
+        return annex_rows(document), None
+    if document.suffix == ".pdf":
+        from extractors.pdf import pdf_rows
+
+        return pdf_rows(document), None
+    if document.suffix == ".doc":
+        from extractors.pdf import doc_to_docx
+
+        try:
+            converted = doc_to_docx(document.data, document.name)
+        except AnnexFileError as exc:
+            if "LibreOffice" not in str(exc):
+                raise
+            return [], str(exc)
+        return annex_rows(AnnexFile(document.url, f"{document.name}x", converted)), None
+    return (
+        [],
+        f"{document.name}: a {document.suffix or 'suffix-less'} file is not a document read here",
+    )
 
 
 class DecisionDocuments:
@@ -49,7 +78,7 @@ class DecisionDocuments:
         page = self.portal.decision_page(decision_id)
         try:
             html = page.body.decode(page.charset, errors="replace")
-            decision_fields(html)  # read now, so a page that is no decision page fails here
+            fields = decision_fields(html)  # now: a page that is no decision page fails here
             files = attachments(html)
         except DecisionPageError as exc:
             raise ExtractError(
@@ -67,6 +96,14 @@ class DecisionDocuments:
             sha256 = hashlib.sha256(data).hexdigest()
             suffix = PurePosixPath(attachment.name).suffix.lower()
             self.landing.write_file(DOCUMENT_FILES, f"{sha256}{suffix}", data)
+            try:
+                rows, problem = read_document(AnnexFile(url, attachment.name, data))
+            except AnnexFileError as exc:
+                raise ExtractError(
+                    f"attachment {attachment.name} of national decision {decision_id}",
+                    None,
+                    str(exc),
+                ) from None
             described = {
                 "decision_id": decision_id,
                 "code": attachment.code,
@@ -74,6 +111,9 @@ class DecisionDocuments:
                 "file_id": attachment.file_id,
                 "sha256": sha256,
                 "size": len(data),
+                "portal_number": fields["number"],
+                "read_problem": problem,
+                "rows": rows,
             }
             params = {"decision_id": decision_id, "code": attachment.code}
             self.landing.write(DOCUMENT_SOURCE, Fetched.of(url, params, described))

@@ -186,6 +186,10 @@ national_documents = Table(
     Column("file_id", Text),  # the portal's storage path (tepDinhKemId)
     Column("sha256", String(64), nullable=False),  # landed at documents/<sha256><suffix>
     Column("size_bytes", BigInteger, nullable=False),
+    # Why the document gives no decision (unread, no annex recognised); none: it gives one.
+    Column("annex_problem", Text),
+    Column("document_number", String(100)),  # as its annex title gives it, normalized
+    Column("number_matches_portal", Boolean),
     *_tracking(),
 )
 

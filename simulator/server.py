@@ -172,7 +172,10 @@ class PortalSimulator:
         decision = self.data.by_id.get(query.get("ma_quyet_dinh", ""))
         if decision is None:
             raise LookupError(f"no decision {query.get('ma_quyet_dinh')!r}")
-        return pages.Raw(pages.decision_page(decision).encode(), "text/html; charset=UTF-8")
+        # Text UTF-8 cannot hold (a lone surrogate) goes as a character reference, which an
+        # HTML reader takes as U+FFFD, as a browser does.
+        page = pages.decision_page(decision).encode("utf-8", "xmlcharrefreplace")
+        return pages.Raw(page, "text/html; charset=UTF-8")
 
     def attachment(self, code: str) -> pages.Raw:
         return pages.attachment_file(self.data.root, self.data.decisions, code)

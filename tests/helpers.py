@@ -99,3 +99,32 @@ def snapshot(url: str) -> dict[str, list[tuple]]:
             out[table.name] = sorted(tuple(map(str, r)) for r in conn.execute(select(*columns)))
     engine.dispose()
     return out
+
+
+def without_documents(out: Path, data: Path = DATASET) -> Path:
+    """A copy of ``data`` whose portal decisions list no signed documents: for tests of the
+    province's own annex folders, where the portal's documents would add decisions."""
+    import json
+    import shutil
+
+    shutil.copytree(data, out)
+    path = out / "national" / "decisions.json"
+    decisions = json.loads(path.read_text(encoding="utf-8"))
+    for decision in decisions:
+        decision.pop("attachments", None)
+    path.write_text(json.dumps(decisions, ensure_ascii=False), encoding="utf-8")
+    return out
+
+
+def signed_document_items() -> int:
+    """The procedure rows of the bundled dataset's signed documents, as the annex reader
+    reads them."""
+    from extractors.annex import AnnexFile, annex_rows
+    from transforms.documents import document_items
+
+    pages = []
+    for path in sorted((DATASET / "national" / "documents").glob("*.docx")):
+        document = AnnexFile(str(path), path.name, path.read_bytes())
+        page = {"file": path.name, "sha256": document.sha256, "rows": annex_rows(document)}
+        pages.append((f"national_documents#{len(pages) + 1}", page))
+    return len(document_items(pages, "06"))

@@ -231,7 +231,7 @@ def annex_only(tmp_path, mirror_url):
     upgrade(make_engine(mirror_url))
     folder = tmp_path / "annexes"
     folder.mkdir()
-    with SimulatorServer(DATASET) as server:
+    with SimulatorServer(helpers.without_documents(tmp_path / "data")) as server:
         settings = make_settings(tmp_path, server.url, mirror_url)
         settings.provinces["06"] = settings.provinces["06"].model_copy(
             update={"feed": False, "annex_sources": [str(folder)]}
@@ -333,7 +333,8 @@ def test_an_unreadable_file_fails_the_run_and_loads_nothing(annex_only):
     assert sync(settings)["datasets"]["province_items"]["inserted"] == 6
 
 
-def test_cli_reads_annex_paths(simulator, env_settings, capsys, monkeypatch):
+def test_cli_reads_annex_paths(tmp_path, env_settings, capsys, monkeypatch):
+    from simulator.server import SimulatorServer
     from tthc.cli import main
 
     # A province without a feed; the files come from the command line only.
@@ -343,10 +344,11 @@ def test_cli_reads_annex_paths(simulator, env_settings, capsys, monkeypatch):
             {"06": {"code": "06", "name": "Bắc Kạn", "national_agency_code": "H04", "feed": False}}
         ),
     )
-    env_settings(simulator.url)
-    assert main(["db", "upgrade"]) == 0
-    args = ["sync", "publications", "--json", "--annex", str(FIXTURES / FILES[1])]
-    assert main(args) == 0
+    with SimulatorServer(helpers.without_documents(tmp_path / "data")) as simulator:
+        env_settings(simulator.url)
+        assert main(["db", "upgrade"]) == 0
+        args = ["sync", "publications", "--json", "--annex", str(FIXTURES / FILES[1])]
+        assert main(args) == 0
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert summary["datasets"]["province_items"]["from_files"] == 6
     assert summary["datasets"]["province_items"]["inserted"] == 6

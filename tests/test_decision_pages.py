@@ -183,3 +183,126 @@ def test_an_attachment_that_fails_fails_the_run_naming_the_decision(tmp_path):
         result = sync(settings, province="06", expect="failed")
         assert re.search(r"attachment \S+ of national decision \d+ failed", result["error"])
         assert snapshot(url) == before
+
+
+@pytest.mark.airflow
+def test_a_province_without_a_feed_reconciles_from_the_portals_documents(
+    simulator, env_settings, monkeypatch, dagbag
+):
+    """Bắc Kạn with no feed and no annex folder: its published side is what its signed
+    documents on the portal say, end to end through dag.test()."""
+    from sqlalchemy import select
+
+    from loaders.db import make_engine, upgrade
+    from loaders.schema import province_items
+    from reconcile.quarterly import quarterly_report
+    from tthc.demo import migrate_airflow
+
+    monkeypatch.setenv(
+        "TTHC_PROVINCES",
+        json.dumps(
+            {
+                "06": {
+                    "code": "06",
+                    "name": "Bắc Kạn",
+                    "national_agency_code": "H04",
+                    "feed": False,
+                    "annex_sources": [],
+                }
+            }
+        ),
+    )
+    migrate_airflow({})
+    settings = env_settings(simulator.url)
+    upgrade(make_engine(settings.mirror_url))
+    conf = {"province": "06", "period": "2020-Q2"}
+    for dag_id in ("tthc_publications_sync", "tthc_dossier_stats_sync", "tthc_reconciliation"):
+        assert str(dagbag.dags[dag_id].test(run_conf=conf).state).endswith("success"), dag_id
+    with make_engine(settings.mirror_url).connect() as conn:
+        sources = set(conn.scalars(select(province_items.c.source_ref)))
+        report = quarterly_report(conn, settings.rules, "06", "2020-Q2")
+    assert sources and all(s.startswith("national_documents#") for s in sources)
+    classes = report["reconciliation"]["classes"]
+    assert sum(classes.values()) == report["procedures_published"] > 150
+    # What the documents list and the portal's lists lack: never entered, late or pending.
+    assert classes["overdue_not_publicized"] > 0 and classes["publicized_on_time"] > 100
+    written = settings.reports_dir / "06" / "2020-Q2" / "quarterly.html"
+    assert written.exists()
+
+
+@pytest.fixture(scope="module")
+def dagbag():
+    from airflow.dag_processing.dagbag import DagBag
+
+    from tests.helpers import ROOT
+
+    return DagBag(dag_folder=ROOT / "dags")
+
+
+def _with_document(tmp_path, data: bytes, name: str):
+    """The bundled dataset with no feed, no annex folder and no signed documents but one: the
+    first Bắc Kạn decision's attachment is ``data``."""
+    from tests.helpers import make_settings, without_documents
+
+    root = without_documents(tmp_path / "data")
+    path = root / "national" / "decisions.json"
+    decisions = json.loads(path.read_text(encoding="utf-8"))
+    first = next(d for d in decisions if d["row"]["AGENCY_ID"] == "382005")
+    first["attachments"] = [
+        {"tenTep": name, "code": "c0ffee", "tepDinhKemId": f"x/{name}", "path": f"documents/{name}"}
+    ]
+    (root / "national" / "documents").mkdir(exist_ok=True)
+    (root / "national" / "documents" / name).write_bytes(data)
+    path.write_text(json.dumps(decisions, ensure_ascii=False), encoding="utf-8")
+
+    def settings_for(server_url: str, mirror_url: str):
+        settings = make_settings(tmp_path / "home", server_url, mirror_url)
+        settings.provinces["06"] = settings.provinces["06"].model_copy(
+            update={"feed": False, "annex_sources": []}
+        )
+        return settings
+
+    return root, settings_for
+
+
+@pytest.mark.parametrize("scanned", [False, True], ids=["text-pdf", "scanned-pdf"])
+def test_a_signed_pdf_on_the_portal_gives_its_annex_items(tmp_path, scanned):
+    from sqlalchemy import select
+
+    from loaders.db import make_engine, upgrade
+    from loaders.schema import national_documents, province_items
+    from simulator.documents import DEMO_ROWS, demo_text_pdf, scanned_pdf
+    from tests.helpers import sync
+
+    pdf = demo_text_pdf()
+    root, settings_for = _with_document(tmp_path, scanned_pdf(pdf) if scanned else pdf, "qd.pdf")
+    url = f"sqlite:///{tmp_path / 'mirror.sqlite'}"
+    upgrade(make_engine(url))
+    with SimulatorServer(root) as server:
+        result = sync(settings_for(server.url, url), province="06")
+    assert result["datasets"]["province_items"]["from_files"] == 5
+    with make_engine(url).connect() as conn:
+        items = conn.execute(
+            select(province_items.c.decision_id, province_items.c.procedure_code)
+        ).all()
+        (document,) = conn.execute(select(national_documents)).mappings().all()
+    expected = [row[1] for row in DEMO_ROWS if not isinstance(row, str)]
+    assert sorted(code for _, code in items) == sorted(expected)
+    assert {d for d, _ in items} == {"06-2020-0654"}
+    assert document["document_number"] == "654/QĐ-UBND" and document["annex_problem"] is None
+
+
+def test_a_corrupt_pdf_on_the_portal_fails_the_run_naming_it(tmp_path):
+    from loaders.db import make_engine, upgrade
+    from tests.helpers import snapshot, sync
+
+    root, settings_for = _with_document(tmp_path, b"%PDF-1.7\n broken", "qd_signed.pdf")
+    url = f"sqlite:///{tmp_path / 'mirror.sqlite'}"
+    upgrade(make_engine(url))
+    before = snapshot(url)
+    with SimulatorServer(root) as server:
+        result = sync(settings_for(server.url, url), province="06", expect="failed")
+    assert re.search(
+        r"attachment qd_signed\.pdf of national decision \d+ .*not a readable PDF", result["error"]
+    )
+    assert snapshot(url) == before

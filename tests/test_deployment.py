@@ -85,6 +85,10 @@ def test_the_dockerfile_extends_the_airflow_image_and_installs_the_project():
     assert re.search(r"^FROM apache/airflow:3\.3\.2$", text, re.M)
     assert "COPY --chown=airflow:root . /opt/tthc" in text
     assert "pip install --no-cache-dir -e /opt/tthc" in text
+    # What reading scanned and legacy documents needs, in the image as in CI.
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    for package in ("tesseract-ocr-vie", "fonts-dejavu-core", "libreoffice-writer-nogui"):
+        assert package in text and package in ci, package
     ignored = (ROOT / ".dockerignore").read_text(encoding="utf-8").split()
     assert {".venv", "var", ".git"} <= set(ignored)
 

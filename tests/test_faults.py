@@ -11,6 +11,7 @@ from loaders.db import make_engine, upgrade
 from loaders.schema import dossier_stats, province_items, quarantine
 from simulator.server import FaultRule, SimulatorServer
 from tests.faults import Case, Harness
+from tests.helpers import signed_document_items
 
 FEED, STATS = "feed", "stats"
 SEARCH = "decision_publishment_advanced_search_service_v2"
@@ -232,12 +233,14 @@ def _duplicates(dataset, n):
 
 
 def _held_with_its_lists(dataset: str, reason: str) -> list[tuple[str, str]]:
-    """A portal decision held, and the rows of its lists (two new, one modified) and fields."""
+    """A portal decision held, and the rows of its lists (two new, one modified), fields,
+    page and signed document."""
     children = "no valid portal decision"
     return (
         [(dataset, reason)]
         + [("national_procedures", children)] * 3
         + [("national_decision_fields", children)]
+        + [("national_decision_pages", children), ("national_documents", children)]
     )
 
 
@@ -279,11 +282,11 @@ VALUES = [
         changed={"province_decisions": 1},
         check=_removed("province_decisions", 2),
     ),
-    Case(
+    Case(  # held; the decision's signed document on the portal gives it instead
         "feed-decision-without-id",
         change=_change(lambda data: _feed(data)[0].pop("decision_id")),
         held=[("province_decisions", "key")] + [("province_items", "key.*no valid decision")] * 5,
-        absent={"province_decisions": 1, "province_items": 5},
+        changed={"province_decisions": 1},
     ),
     Case(
         "feed-items-null",
@@ -313,7 +316,9 @@ VALUES = [
         change=_change(
             lambda data: _feed(data)[0]["items"].append(dict(_feed(data)[0]["items"][0]))
         ),
-        check=_duplicates("province_items", 2),  # and the dataset's own repeated row
+        # With the dataset's own repeated row, and the rows of the portal's signed documents
+        # (their decisions are the feed's).
+        check=_duplicates("province_items", 2 + signed_document_items()),
     ),
     Case(
         "stats-count-with-a-decimal",
@@ -360,7 +365,13 @@ VALUES = [
         "national-row-without-id",
         change=_change(lambda data: _national(data)[0]["row"].pop("ID")),
         held=[("national_decisions", "key|decision")],
-        absent={"national_decisions": 1, "national_procedures": 3, "national_decision_fields": 1},
+        absent={
+            "national_decisions": 1,
+            "national_procedures": 3,
+            "national_decision_fields": 1,
+            "national_decision_pages": 1,
+            "national_documents": 1,
+        },
     ),
     Case(
         "national-name-lone-surrogate",

@@ -57,6 +57,7 @@ IGNORED_HEADERS = (
     "đối tượng thực hiện",
 )
 LEVELS = {"tỉnh": "tỉnh", "huyện": "huyện", "xã": "xã"}
+MIN_CONFIDENCE = 60.0  # OCR: a cell read with less (0-100) holds its row for review
 
 _DECISION = re.compile(
     r"quyết định\s+số\s*:?\s*(?P<number>[^\s,;]+)\s*,?\s*ngày\s*"
@@ -250,12 +251,11 @@ def parse_annex(ref: str, page: dict, province: str) -> AnnexDecision:
             # else: a procedure row with one value (its name, say) in one column
         if layout is None:
             continue  # a table before any header: letterhead, signatures
-        items.append(
-            AnnexItem(
-                f"{ref}:rows/{i}",
-                _item(cells, layout, row["sheet"], where, action, level, field_name),
-            )
-        )
+        values = _item(cells, layout, row["sheet"], where, action, level, field_name)
+        if unsure := _unsure(row, layout, page.get("min_confidence", MIN_CONFIDENCE)):
+            problem = values["placement_problem"]
+            values["placement_problem"] = "; ".join(filter(None, [problem, f"{where}: {unsure}"]))
+        items.append(AnnexItem(f"{ref}:rows/{i}", values))
     if reference is None:
         raise AnnexLayoutError(
             f"{name}: no 'kèm theo Quyết định số … ngày …' line before the table, so the "
@@ -282,6 +282,21 @@ def parse_annex(ref: str, page: dict, province: str) -> AnnexDecision:
         "approves_workflows": False,
     }
     return AnnexDecision(f"{ref}:rows/{reference_row}", decision, items)
+
+
+def _unsure(row: dict, layout: Layout, threshold: float) -> str | None:
+    """OCR cells read with less than ``threshold`` confidence (0-100): held for a person to
+    read, never guessed."""
+    confidence = row.get("confidence") or []
+    low = [
+        (layout.columns[i].label if i < len(layout.columns) else f"column {i + 1}", c)
+        for i, c in enumerate(confidence)
+        if c is not None and c < threshold and i < len(row["cells"]) and row["cells"][i]
+    ]
+    if not low:
+        return None
+    cells = ", ".join(f"'{label}' ({c:.0f})" for label, c in low)
+    return f"read by OCR with low confidence (under {threshold:g}): {cells}; held for review"
 
 
 def _procedure_cell(cells: list[str | None], layout: Layout | None) -> bool:

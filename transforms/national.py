@@ -159,23 +159,3 @@ def national_decision_pages(pages: Pages) -> pd.DataFrame:
             "source_ref": raw["source_ref"],
         }
     )
-
-
-def national_documents(pages: Pages) -> pd.DataFrame:
-    """The attachments downloaded, one landed description each (by
-    ``extractors.decision_documents``)."""
-    raw = records_frame(
-        ((ref, data) for ref, _, data in pages),
-        ["decision_id", "code", "file", "file_id", "sha256", "size"],
-    )
-    return pd.DataFrame(
-        {
-            "decision_id": _string(raw["decision_id"]),
-            "code": _string(raw["code"]),
-            "file_name": clean_column(raw["file"]),
-            "file_id": _string(raw["file_id"]),
-            "sha256": _string(raw["sha256"]),
-            "size_bytes": whole_number_column(raw["size"]),
-            "source_ref": raw["source_ref"],
-        }
-    )

@@ -24,7 +24,7 @@ from extractors.annex import ANNEX_SOURCE
 from extractors.decision_documents import DOCUMENT_SOURCE, PAGE_SOURCE
 from extractors.national_portal import PROCEDURE_LIST_SERVICES
 from loaders import schema
-from transforms import annex, dossier_stats, national, publications
+from transforms import annex, documents, dossier_stats, national, publications
 from transforms.frames import with_content_hash, with_text_fixes
 from transforms.text import TextFixes, clean_record_text
 
@@ -132,6 +132,8 @@ class Kind:
 
 _FEED = partial(Source, "province_feed", reads="payloads")
 _ANNEX = partial(Source, ANNEX_SOURCE, reads="payloads", province=True, files=True)
+# The portal's signed documents: last, so the province's own feed and folders win a decision.
+_DOCUMENT = partial(Source, DOCUMENT_SOURCE, reads="payloads", province=True, files=True)
 
 DATASETS: dict[str, Dataset] = {
     d.name: d
@@ -139,12 +141,20 @@ DATASETS: dict[str, Dataset] = {
         Dataset(
             "province_decisions",
             schema.province_decisions,
-            (_FEED(publications.province_decisions, province=True), _ANNEX(annex.annex_decisions)),
+            (
+                _FEED(publications.province_decisions, province=True),
+                _ANNEX(annex.annex_decisions),
+                _DOCUMENT(documents.document_decisions),
+            ),
         ),
         Dataset(
             "province_items",
             schema.province_items,
-            (_FEED(publications.province_items), _ANNEX(annex.annex_items)),
+            (
+                _FEED(publications.province_items),
+                _ANNEX(annex.annex_items),
+                _DOCUMENT(documents.document_items),
+            ),
             parent="province_decisions",
         ),
         Dataset(
@@ -192,7 +202,7 @@ DATASETS: dict[str, Dataset] = {
         Dataset(
             "national_documents",
             schema.national_documents,
-            (Source(DOCUMENT_SOURCE, national.national_documents, files=True),),
+            (_DOCUMENT(documents.national_documents),),
             parent="national_decisions",
         ),
         Dataset(

@@ -105,17 +105,52 @@ def transform(settings: Settings, run: RunRef) -> RunRef:
                     )
                 if source in files_sources:
                     counts[name]["from_files"] += extracted
-    for dataset in wanted:
+    losers: dict[str, pd.DataFrame] = {}  # per parent: the decisions another source gave first
+    for dataset in wanted:  # parents before their children, as the registry lists them
         if not files.has_transformed(dataset.name):  # an empty table, with its columns
             empty = dataset.keyed(dataset.sources[0].rows([], run.province))
             empty = empty.drop(columns="text_removed")
             files.write_transformed(dataset.name, 0, empty)
         repeated = _repeated_rows(files, dataset, key_hashes[dataset.name])
+        if dataset.name in datasets.PARENTS:
+            losers[dataset.name] = _sources_of(files, dataset.name, repeated)
+        if dataset.parent in losers:
+            repeated = np.union1d(
+                repeated, _rows_of_losers(files, dataset.name, losers[dataset.parent])
+            )
         files.write_duplicates(dataset.name, repeated)
         counts[dataset.name]["duplicates"] += len(repeated)
     files.write_counts(counts)
     return_memory()
     return run
+
+
+def _sources_of(files: RunFiles, name: str, numbers: np.ndarray) -> pd.DataFrame:
+    """The decision and source (``province_feed``, ``annex``, …) of the rows numbered so."""
+    if not len(numbers):
+        return pd.DataFrame(columns=["decision_id", "source"])
+    rows = pd.concat(
+        chunk[chunk.index.isin(numbers)]
+        for chunk in files.chunks(name, ["decision_id", "source_ref"])
+    )
+    return pd.DataFrame(
+        {"decision_id": rows["decision_id"], "source": rows["source_ref"].str.split("#").str[0]}
+    )
+
+
+def _rows_of_losers(files: RunFiles, name: str, losers: pd.DataFrame) -> np.ndarray:
+    """A decision given by two sources is the first source's, whole: the rows (annex items)
+    the other source gave for it are duplicates too, whatever their own keys (a signed
+    document numbers its rows in its own order, the feed in its own)."""
+    if losers.empty:
+        return np.array([], dtype="int64")
+    lost = set(zip(losers["decision_id"], losers["source"], strict=True))
+    numbers = []
+    for chunk in files.chunks(name, ["decision_id", "source_ref"]):
+        source = chunk["source_ref"].str.split("#").str[0]
+        hit = [(d, s) in lost for d, s in zip(chunk["decision_id"], source, strict=True)]
+        numbers.append(chunk.index[hit].to_numpy(dtype="int64"))
+    return np.concatenate(numbers)
 
 
 def _repeated_rows(

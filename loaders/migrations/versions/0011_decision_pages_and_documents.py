@@ -5,7 +5,8 @@ Revises: 0010
 Create Date: 2026-12-01 15:40:00
 
 What each national decision's page says (number, summary, date, issuer, how many attachments)
-and each attachment downloaded: its code, name, storage path, SHA-256 and size.
+and each attachment downloaded: its code, name, storage path, SHA-256 and size, and what its
+annex gave (the number it carries, or why it gives no decision).
 """
 
 from collections.abc import Sequence
@@ -48,6 +49,9 @@ def upgrade() -> None:
         sa.Column("file_id", sa.Text(), nullable=True),
         sa.Column("sha256", sa.String(length=64), nullable=False),
         sa.Column("size_bytes", sa.BigInteger(), nullable=False),
+        sa.Column("annex_problem", sa.Text(), nullable=True),
+        sa.Column("document_number", sa.String(length=100), nullable=True),
+        sa.Column("number_matches_portal", sa.Boolean(), nullable=True),
         *_tracking(),
         sa.PrimaryKeyConstraint("decision_id", "code"),
     )

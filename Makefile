@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test lint dataset bench bench-national bench-validation clean
+.PHONY: run test lint dataset bench bench-national bench-validation bench-documents clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ bench-national: $(INSTALLED)
 ## bench-validation: 1M decision-item rows through the province_items suite, against plain pandas
 bench-validation: $(INSTALLED)
 	$(BIN)/python -m bench.validation
+
+## bench-documents: pages a second for text PDFs and scans (OCR), and a national first pass from them
+bench-documents: $(INSTALLED)
+	$(BIN)/python -m bench.documents
 
 clean:
 	rm -rf var

@@ -9,7 +9,7 @@ annex). An attachment a committed run downloaded is never downloaded again."""
 from __future__ import annotations
 
 import hashlib
-import logging
+import shutil
 import threading
 from collections.abc import Callable
 from pathlib import PurePosixPath
@@ -20,7 +20,6 @@ from extractors.landing import Landing
 from extractors.national_portal import NationalPortal
 from transforms.decision_page import DecisionPageError, attachments, decision_fields
 
-log = logging.getLogger(__name__)
 PAGE_SOURCE = "national_decision_pages"
 DOCUMENT_SOURCE = "national_documents"
 DOCUMENT_FILES = "documents"  # the landing folder of the files themselves
@@ -39,12 +38,9 @@ def read_document(document: AnnexFile) -> tuple[list[dict], str | None]:
     if document.suffix == ".doc":
         from extractors.pdf import doc_to_docx
 
-        try:
-            converted = doc_to_docx(document.data, document.name)
-        except AnnexFileError as exc:
-            if "LibreOffice" not in str(exc):
-                raise
-            return [], str(exc)
+        if not (shutil.which("soffice") or shutil.which("libreoffice")):
+            return [], f"{document.name}: a .doc needs LibreOffice (soffice), not installed here"
+        converted = doc_to_docx(document.data, document.name)
         return annex_rows(AnnexFile(document.url, f"{document.name}x", converted)), None
     return (
         [],
@@ -66,7 +62,6 @@ class DecisionDocuments:
     ) -> None:
         self.portal, self.landing, self.known = portal, landing, known
         self._base, self._lock = download_url, threading.Lock()
-        self.downloaded = 0
 
     def base(self) -> str:
         with self._lock:  # asked once a run, when the first file is due
@@ -117,5 +112,3 @@ class DecisionDocuments:
             }
             params = {"decision_id": decision_id, "code": attachment.code}
             self.landing.write(DOCUMENT_SOURCE, Fetched.of(url, params, described))
-            with self._lock:
-                self.downloaded += 1

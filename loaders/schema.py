@@ -71,6 +71,7 @@ province_items = Table(
     Column("fees", Text),
     Column("legal_basis", Text),
     Column("note", Text),
+    Column("extra_columns", Text),  # an annex's columns of unknown headers, JSON by header
     *_tracking(),
     # No index on procedure_code: see migration 0010 (bulk loads paid a third of their time
     # for it; a procedure's history scans the rows instead, about 0.1 s a million rows).

@@ -117,11 +117,81 @@ def test_excel_annex_repeated_headers_merged_cells_and_sheets():
     assert items.loc[4, "fees"] == "8.000 đồng"  # "Phí và lệ phí"
 
 
-def test_rows_under_an_unknown_header_are_held_with_the_header_named():
+def test_a_column_of_an_unknown_header_is_kept_beside_its_rows():
+    """Not a reason to hold the rows: the values go to ``extra_columns``, by header, and a
+    warning says the table has columns the reader does not know."""
     items = items_of("qd-103-unknown-header.xlsx")
-    assert items["placement_problem"].tolist() == [
-        "Sheet1, row 6: the table has columns with unknown headers: 'Số bộ hồ sơ'"
+    assert items["placement_problem"].isna().all()
+    (extra,) = items["extra_columns"].dropna().map(json.loads)
+    assert list(extra) == ["Số bộ hồ sơ"]
+
+
+def test_quang_binhs_layout_loads_its_procedures_without_codes():
+    """3218/QĐ-UBND (Quảng Bình, 2024) as its annex is laid out: "Số TT", no code column, and
+    columns the mirror keeps (time limit, fees, legal basis) or passes over (place)."""
+    header = [
+        "Số TT",
+        "Tên TTHC",
+        "Thời hạn giải quyết",
+        "Địa điểm thực hiện",
+        "Phí, lệ phí",
+        "Căn cứ pháp lý",
+        "Cơ quan thực hiện",
     ]
+    rows = [
+        "A. THỦ TỤC HÀNH CHÍNH CẤP TỈNH",
+        "I. Lĩnh vực Văn hóa",
+        [
+            1,
+            "Cấp giấy phép tổ chức lễ hội cấp tỉnh",
+            "15 ngày",
+            "Trung tâm Phục vụ hành chính công",
+            "Không",
+            "Nghị định 110/2018/NĐ-CP",
+            "Sở Văn hóa và Thể thao",
+        ],
+        [
+            2,
+            "Thủ tục thông báo tổ chức lễ hội cấp tỉnh",
+            "05 ngày",
+            "Trung tâm Phục vụ hành chính công",
+            "Không",
+            "Nghị định 110/2018/NĐ-CP",
+            "Sở Văn hóa và Thể thao",
+        ],
+        [
+            3,
+            "Cấp giấy phép triển lãm mỹ thuật",
+            "07 ngày",
+            "Trung tâm Phục vụ hành chính công",
+            "Không",
+            "Nghị định 113/2013/NĐ-CP",
+            "Sở Văn hóa và Thể thao",
+        ],
+    ]
+    data = docx_bytes(
+        [
+            *title_lines(
+                "3218/QĐ-UBND",
+                "30/10/2024",
+                "DANH MỤC THỦ TỤC HÀNH CHÍNH MỚI BAN HÀNH",
+                "Chủ tịch UBND tỉnh Quảng Bình",
+            ),
+            "1. Danh mục thủ tục hành chính mới ban hành",
+            AnnexTable([header], rows),
+        ]
+    )
+    items = items_of("qd-3218.docx", data)
+    assert len(items) == 3 and items["placement_problem"].isna().all()
+    assert items["procedure_code"].isna().all()  # matched to the catalogue by name later
+    assert items["item_key"].str.startswith("name:").all()
+    assert items.loc[0, ["processing_time", "fees", "action", "level"]].tolist() == [
+        "15 ngày",
+        "Không",
+        "new",
+        "tỉnh",
+    ]
+    assert items["extra_columns"].isna().all()  # every header known (or passed over)
 
 
 def test_a_file_without_a_procedure_table_fails_saying_why():
@@ -251,8 +321,8 @@ def test_annex_files_sync_with_every_row_accounted_for(annex_only):
     assert result["status"] == "success", result["error"]
     items = result["datasets"]["province_items"]
     assert items["extracted"] == items["from_files"] == 9 + 6 + 1
-    # Held: the bad code, the row past the header, the row under an unknown header.
-    assert items["quarantined"] == 3 and items["inserted"] == 13
+    # Held: the bad code, the row past the header (the row under an unknown header loads).
+    assert items["quarantined"] == 2 and items["inserted"] == 14
     assert result["datasets"]["province_decisions"]["inserted"] == 3
     engine = make_engine(settings.mirror_url)
     with engine.connect() as conn:
@@ -267,6 +337,12 @@ def test_annex_files_sync_with_every_row_accounted_for(annex_only):
             select(province_items.c.fees).where(province_items.c.decision_id == "06-2020-0101")
         ).scalars()
         assert "Phí: 1.500.000 đồng; Lệ phí: Không" in list(kept)
+        extra = conn.execute(
+            select(province_items.c.extra_columns).where(
+                province_items.c.decision_id == "06-2020-0103"
+            )
+        ).scalars()
+        assert [json.loads(e) for e in extra if e] == [{"Số bộ hồ sơ": "01 bộ"}]
     assert sorted(n for n, _ in loaded) == sorted(FILES[:3])
     # Held by the table's key: a row that could not be placed by its place in the annex.
     reasons, raw = held["06-2020-0101|row:9"]
@@ -275,7 +351,7 @@ def test_annex_files_sync_with_every_row_accounted_for(annex_only):
     assert (raw["file"], raw["sheet"], raw["row"]) == ("qd-101-variants.docx", "table 4", 3)
     assert raw["cells"][-1] == "tràn cột"
     assert [r["expectation"] for r in held["06-2020-0101|1.00758"][0]] == ["procedure_code_pattern"]
-    assert "'Số bộ hồ sơ'" in held["06-2020-0103|row:1"][0][0]["reason"]
+    assert not [key for key in held if key.startswith("06-2020-0103|")]  # it loads
 
 
 def test_the_same_file_is_never_loaded_twice_and_a_changed_one_is(annex_only):

@@ -21,3 +21,16 @@ def test_bench_prints_its_figures_as_the_last_line(
     assert figures["peak_rss_mb"] > 0
     assert all(mb > 0 for mb in figures["peak_rss_mb_by_phase"].values())  # short phases too
     assert set(figures["whole_pipeline_step_seconds"]) == {"transform", "validate", "load"}
+
+
+def test_the_documents_bench_prints_rates_and_an_estimate(monkeypatch, capsys):
+    import sys
+
+    from bench import documents
+
+    monkeypatch.setattr(sys, "argv", ["bench.documents", "--decisions", "10", "--repeat", "1"])
+    documents.main()
+    figures = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert figures["text_pdf_pages_per_s"] > 0 and figures["scanned_pages_per_s"] > 0
+    assert figures["rows_read"]["text"] == figures["rows_read"]["scan"] > 0  # the same annex
+    assert figures["first_pass_hours_one_process"] >= 0

@@ -8,9 +8,10 @@ import pandas as pd
 import pytest
 
 from expectations.validate import SUITES_DIR, Validator, load_suite_json, set_gx_log_level
+from simulator import pages
 from simulator.server import PortalSimulator
 from tests.helpers import DATASET, as_run_files
-from transforms import dossier_stats, national, publications
+from transforms import documents, dossier_stats, national, publications
 from transforms.frames import split_duplicates
 from tthc.datasets import DATASETS
 
@@ -47,7 +48,16 @@ def raw_frames() -> dict[str, pd.DataFrame]:
         )
         for d in decisions
     ]
+    signed = [d for d in portal.data.decisions if d.get("attachments")]
+    decision_pages = [
+        (f"page#{i}", {"ma_quyet_dinh": d["row"]["ID"]}, pages.decision_page(d))
+        for i, d in enumerate(signed)
+    ]
     frames = {
+        "national_decision_pages": national.national_decision_pages(decision_pages),
+        "national_documents": documents.national_documents(
+            [(f"doc#{i}", _described(d)) for i, d in enumerate(signed)], "06"
+        ),
         "province_decisions": publications.province_decisions(feed, "06"),
         "province_items": split_duplicates(
             publications.province_items(feed), DATASETS["province_items"].key
@@ -65,6 +75,26 @@ def raw_frames() -> dict[str, pd.DataFrame]:
     }
     # As the run files hold them: with the text-problem column and the row key.
     return {name: as_run_files(name, df) for name, df in frames.items()}
+
+
+def _described(decision: dict) -> dict:
+    """A bundled decision's signed document as the extract step lands it."""
+    from extractors.annex import AnnexFile, annex_rows
+
+    (attachment,) = decision["attachments"]
+    data = (DATASET / "national" / attachment["path"]).read_bytes()
+    document = AnnexFile(attachment["path"], attachment["tenTep"], data)
+    return {
+        "decision_id": decision["row"]["ID"],
+        "code": attachment["code"],
+        "file": attachment["tenTep"],
+        "file_id": attachment["tepDinhKemId"],
+        "sha256": document.sha256,
+        "size": len(data),
+        "portal_number": decision["row"]["CODE"],
+        "read_problem": None,
+        "rows": annex_rows(document),
+    }
 
 
 @pytest.fixture(scope="module")
@@ -106,6 +136,8 @@ def break_row(df: pd.DataFrame, expectation: dict, params: dict) -> pd.DataFrame
         df.at[0, column] = "not a code!"
     elif kind == "expect_column_values_to_be_in_set" and column == "decision_known":
         df.at[0, "decision_id"] = "not-a-valid-decision"  # the flag is set from the parent's
+    elif kind == "expect_column_values_to_be_in_set" and pd.api.types.is_bool_dtype(df[column]):
+        df.at[0, column] = not kw["value_set"][0]  # a flag: the other value
     elif kind == "expect_column_values_to_be_in_set":
         df.at[0, column] = "not-in-the-set"
     elif kind == "expect_column_values_to_be_unique":

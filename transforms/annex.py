@@ -8,15 +8,18 @@ read from a file's cells, as a person reads them.
 - One-value rows are section rows: an action ("1. Danh mục thủ tục hành chính mới ban hành"),
   a level ("A. THỦ TỤC HÀNH CHÍNH CẤP TỈNH") or a field ("I. Lĩnh vực Hộ tịch") for the rows
   under them; footnotes and other text are passed over.
-- Other rows under a header are procedure rows. A row the parser cannot place with confidence
-  (a column with an unknown header, cells outside the header's columns, a table whose columns
-  match no header, no procedure name) keeps a ``placement_problem`` that quarantines it.
+- Other rows under a header are procedure rows. A column whose header is not known is kept:
+  its values go to the row's ``extra_columns`` (by header), reported, not a reason to hold a
+  row of a table that has a procedure-name column. A row the parser cannot place with
+  confidence (cells outside the header's columns, a table whose columns match no header, no
+  procedure name) keeps a ``placement_problem`` that quarantines it.
 - A file with no decision reference, or no table with a procedure-name column, fails with a
   message that says so: guessing would load a decision nobody published.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -29,7 +32,7 @@ from transforms.text import clean_text, match_key
 # Canonical column -> the header texts provinces write for it (compared as match keys; a header
 # also matches when it goes on, as in "Thời hạn giải quyết (ngày)").
 HEADERS: dict[str, tuple[str, ...]] = {
-    "stt": ("stt", "tt", "số thứ tự"),
+    "stt": ("stt", "tt", "số tt", "số thứ tự"),
     "procedure_code": (
         "mã tthc",
         "mã số tthc",
@@ -318,6 +321,7 @@ def _item(
     field_name: str | None,
 ) -> dict[str, object]:
     values: dict[str, list[tuple[str | None, str]]] = {}
+    extra: dict[str, str] = {}  # the values of columns whose header is not known
     problems = []
     if sheet != layout.sheet and len(cells) != len(layout.columns):
         problems.append(
@@ -333,11 +337,8 @@ def _item(
         column = layout.columns[i]
         if column.name:
             values.setdefault(column.name, []).append((column.part, cell))
-    if layout.unknown:
-        problems.append(
-            "the table has columns with unknown headers: "
-            + ", ".join(f"'{label}'" for label in layout.unknown)
-        )
+        elif column.unknown:
+            extra[column.label] = cell
     if "procedure_name" not in values and not problems:
         problems.append("no procedure name in the row")
 
@@ -356,6 +357,7 @@ def _item(
         "fees": text("fees"),
         "legal_basis": text("legal_basis"),
         "note": text("note"),
+        "extra_columns": json.dumps(extra, ensure_ascii=False) if extra else None,
         "placement_problem": f"{where}: " + "; ".join(problems) if problems else None,
     }
 

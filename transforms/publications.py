@@ -35,6 +35,7 @@ ITEM_COLUMNS = [
     "fees",
     "legal_basis",
     "note",
+    "extra_columns",
     "placement_problem",
 ]
 
@@ -161,6 +162,8 @@ def _items(raw: pd.DataFrame) -> pd.DataFrame:
             "fees": clean_column(raw["fees"]),
             "legal_basis": clean_column(raw["legal_basis"]),
             "note": clean_column(raw["note"]),
+            # Columns of the annex the reader does not know, by header (JSON): kept, reported.
+            "extra_columns": raw["extra_columns"].astype("string"),
             # Why an annex file's row could not be placed with confidence (quarantines it).
             "placement_problem": raw["placement_problem"].astype("string"),
             "source_ref": raw["source_ref"],

@@ -82,15 +82,19 @@ def _until(wait_s: float):
 HOLDER = text(
     "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a USING (pid) "
     "WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2 "
+    "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
     "AND l.classid = CAST(:ns AS int4)::oid AND l.objid = CAST(:k AS int4)::oid"
 )
 
 
 @contextmanager
 def _pg_lock(engine: Engine, scope: str, holder: str, wait_s: float):
-    keys = {"ns": LOCK_NAMESPACE, "k": _key(scope)}
     conn = engine.connect()
     try:
+        # Advisory locks are per database; the schema is part of the key, so mirrors that are
+        # schemas of one database (tenants, tests) do not refuse each other either.
+        schema = conn.scalar(text("SELECT current_schema()"))
+        keys = {"ns": LOCK_NAMESPACE, "k": _key(f"{schema}.{scope}")}
         # The holder's name shows in pg_stat_activity, so a waiting run can say who holds it.
         conn.execute(
             text("SELECT set_config('application_name', :name, false)"),

@@ -202,3 +202,31 @@ def test_a_sync_refused_by_the_lock_fails_clearly(tmp_path, mirror_url):
     finally:
         holder.wait()
     assert result["status"] == "failed" and "being written by another run" in result["error"]
+
+
+def test_mirrors_in_two_schemas_of_one_database_lock_apart(pg_url, pg_server_url):
+    """Advisory locks are per database: the schema is in the key, so two mirrors that are
+    schemas of one database (tenants, parallel test runs) never refuse each other, while two
+    runs into one mirror still do."""
+    import uuid
+
+    import sqlalchemy as sa
+
+    other_schema = f"t_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(pg_server_url)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{other_schema}"'))
+    sep = "&" if "?" in pg_server_url else "?"
+    other = make_engine(f"{pg_server_url}{sep}options=-csearch_path%3D{other_schema}")
+    mine = make_engine(pg_url)
+    try:
+        with run_lock(mine, ["province:06"], "run a"):
+            with run_lock(other, ["province:06"], "run b"):  # another mirror: not refused
+                pass
+            with pytest.raises(RunLocked, match="run a"), run_lock(mine, ["province:06"], "c"):
+                pass
+    finally:
+        other.dispose()
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{other_schema}" CASCADE'))
+        admin.dispose()

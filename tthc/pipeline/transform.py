@@ -105,7 +105,7 @@ def transform(settings: Settings, run: RunRef) -> RunRef:
                     )
                 if source in files_sources:
                     counts[name]["from_files"] += extracted
-    losers: dict[str, pd.DataFrame] = {}  # per parent: the decisions another source gave first
+    losers: dict[str, pd.DataFrame] = {}  # per parent: decisions given first by another page
     for dataset in wanted:  # parents before their children, as the registry lists them
         if not files.has_transformed(dataset.name):  # an empty table, with its columns
             empty = dataset.keyed(dataset.sources[0].rows([], run.province))
@@ -113,7 +113,7 @@ def transform(settings: Settings, run: RunRef) -> RunRef:
             files.write_transformed(dataset.name, 0, empty)
         repeated = _repeated_rows(files, dataset, key_hashes[dataset.name])
         if dataset.name in datasets.PARENTS:
-            losers[dataset.name] = _sources_of(files, dataset.name, repeated)
+            losers[dataset.name] = _pages_of(files, dataset.name, repeated)
         if dataset.parent in losers:
             repeated = np.union1d(
                 repeated, _rows_of_losers(files, dataset.name, losers[dataset.parent])
@@ -125,30 +125,37 @@ def transform(settings: Settings, run: RunRef) -> RunRef:
     return run
 
 
-def _sources_of(files: RunFiles, name: str, numbers: np.ndarray) -> pd.DataFrame:
-    """The decision and source (``province_feed``, ``annex``, …) of the rows numbered so."""
+def _landed_page(source_ref: pd.Series) -> pd.Series:
+    """The landed page a row came from: ``province_feed#2:decisions/0`` -> ``province_feed#2``."""
+    return source_ref.str.split(":").str[0]
+
+
+def _pages_of(files: RunFiles, name: str, numbers: np.ndarray) -> pd.DataFrame:
+    """The decision and the landed page of the rows numbered so (decisions another page gave
+    first)."""
     if not len(numbers):
-        return pd.DataFrame(columns=["decision_id", "source"])
+        return pd.DataFrame(columns=["decision_id", "page"])
     rows = pd.concat(
         chunk[chunk.index.isin(numbers)]
         for chunk in files.chunks(name, ["decision_id", "source_ref"])
     )
     return pd.DataFrame(
-        {"decision_id": rows["decision_id"], "source": rows["source_ref"].str.split("#").str[0]}
+        {"decision_id": rows["decision_id"], "page": _landed_page(rows["source_ref"])}
     )
 
 
 def _rows_of_losers(files: RunFiles, name: str, losers: pd.DataFrame) -> np.ndarray:
-    """A decision given by two sources is the first source's, whole: the rows (annex items)
-    the other source gave for it are duplicates too, whatever their own keys (a signed
-    document numbers its rows in its own order, the feed in its own)."""
+    """A decision given twice (by two sources, or twice by a listing that shifted) is the
+    first one's, whole: the rows (annex items) the page of the other gave for it are
+    duplicates too, whatever their own keys (a signed document numbers its rows in its own
+    order, the feed in its own)."""
     if losers.empty:
         return np.array([], dtype="int64")
-    lost = set(zip(losers["decision_id"], losers["source"], strict=True))
+    lost = set(zip(losers["decision_id"], losers["page"], strict=True))
     numbers = []
     for chunk in files.chunks(name, ["decision_id", "source_ref"]):
-        source = chunk["source_ref"].str.split("#").str[0]
-        hit = [(d, s) in lost for d, s in zip(chunk["decision_id"], source, strict=True)]
+        pages = _landed_page(chunk["source_ref"])
+        hit = [(d, p) in lost for d, p in zip(chunk["decision_id"], pages, strict=True)]
         numbers.append(chunk.index[hit].to_numpy(dtype="int64"))
     return np.concatenate(numbers)
 

@@ -1,4 +1,5 @@
-"""Decision annexes (Phụ lục) as provinces publish them: .docx and .xlsx files dropped in a
+"""Decision annexes (Phụ lục) as provinces publish them: .docx, .xlsx, PDF (text or scanned:
+``extractors.pdf``) and .doc (through LibreOffice) files dropped in a
 folder, or at any fsspec URL (``s3://…`` needs s3fs); ``http(s)://`` URLs of single files go
 through the project's HTTP client, with its retries.
 
@@ -12,44 +13,24 @@ has a new hash, so it is. Reading cells is all this module does: what they mean 
 
 from __future__ import annotations
 
-import hashlib
 import io
 import logging
+import shutil
 import zipfile
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from functools import cached_property
 from pathlib import PurePosixPath
 
 import fsspec
 
+from extractors.files import AnnexFile, AnnexFileError
 from extractors.http import Fetched, HttpClient
 from extractors.landing import Landing
 
 log = logging.getLogger(__name__)
 ANNEX_SOURCE = "annex"  # the landing source of the files' cells
-ANNEX_SUFFIXES = (".docx", ".xlsx")
-# Binary Office formats: no reader here, and skipping them would lose decisions silently.
-LEGACY_SUFFIXES = (".doc", ".xls")
-
-
-class AnnexFileError(RuntimeError):
-    """An annex file that cannot be read at all; the message names the file and why."""
-
-
-@dataclass(frozen=True)
-class AnnexFile:
-    url: str
-    name: str  # the file name, shown in quarantine and errors
-    data: bytes
-
-    @cached_property
-    def sha256(self) -> str:
-        return hashlib.sha256(self.data).hexdigest()
-
-    @property
-    def suffix(self) -> str:
-        return PurePosixPath(self.name).suffix.lower()
+ANNEX_SUFFIXES = (".docx", ".xlsx", ".pdf", ".doc")
+# Binary Excel: no reader here, and skipping it would lose decisions silently.
+LEGACY_SUFFIXES = (".xls",)
 
 
 def annex_urls(sources: Iterable[str]) -> list[str]:
@@ -67,9 +48,7 @@ def annex_urls(sources: Iterable[str]) -> list[str]:
         paths = [p for p in paths if not PurePosixPath(p).name.startswith(("~$", "."))]
         legacy = [p for p in paths if p.lower().endswith(LEGACY_SUFFIXES)]
         if legacy:
-            raise AnnexFileError(
-                f"{', '.join(legacy)}: .doc/.xls cannot be read; save as .docx/.xlsx"
-            )
+            raise AnnexFileError(f"{', '.join(legacy)}: .xls cannot be read; save as .xlsx")
         found += [fs.unstrip_protocol(p) for p in paths if p.lower().endswith(ANNEX_SUFFIXES)]
     return found
 
@@ -92,6 +71,31 @@ def annex_rows(annex: AnnexFile) -> list[dict]:
         raise AnnexFileError(
             f"{annex.name} is not a readable {annex.suffix} file ({type(exc).__name__}: {exc})"
         ) from exc
+
+
+def read_document(document: AnnexFile) -> tuple[list[dict], str | None]:
+    """A file's rows in document order (``annex_rows`` for Office files, ``extractors.pdf``
+    for text PDFs and scans, LibreOffice for .doc), and why it could not be read where that
+    is no fault of the file (a .doc with no LibreOffice here): the portal's document is then
+    held with that reason, a folder's file fails the run. A corrupt file raises
+    ``AnnexFileError``, naming it."""
+    if document.suffix in (".docx", ".xlsx"):
+        return annex_rows(document), None
+    if document.suffix == ".pdf":
+        from extractors.pdf import pdf_rows
+
+        return pdf_rows(document), None
+    if document.suffix == ".doc":
+        from extractors.pdf import doc_to_docx
+
+        if not (shutil.which("soffice") or shutil.which("libreoffice")):
+            return [], f"{document.name}: a .doc needs LibreOffice (soffice), not installed here"
+        converted = doc_to_docx(document.data, document.name)
+        return annex_rows(AnnexFile(document.url, f"{document.name}x", converted)), None
+    return (
+        [],
+        f"{document.name}: a {document.suffix or 'suffix-less'} file is not a document read here",
+    )
 
 
 def _docx_rows(annex: AnnexFile) -> list[dict]:
@@ -160,13 +164,11 @@ def extract_annexes(
                 "annex %s (sha256 %s…): loaded before, or a copy", annex.name, annex.sha256[:12]
             )
             continue
+        rows, problem = read_document(annex)
+        if problem:  # a folder's file the province gave to be read: not read is a failed run
+            raise AnnexFileError(problem)
         landing.write_file("annex_files", f"{annex.sha256}{annex.suffix}", annex.data)
-        page = {
-            "file": annex.name,
-            "sha256": annex.sha256,
-            "size": len(annex.data),
-            "rows": annex_rows(annex),
-        }
+        page = {"file": annex.name, "sha256": annex.sha256, "size": len(annex.data), "rows": rows}
         landing.write(ANNEX_SOURCE, Fetched.of(annex.url, {"file": annex.name}, page))
         landed.append(annex.sha256)
     return landed

@@ -9,12 +9,11 @@ annex). An attachment a committed run downloaded is never downloaded again."""
 from __future__ import annotations
 
 import hashlib
-import shutil
 import threading
 from collections.abc import Callable
 from pathlib import PurePosixPath
 
-from extractors.annex import AnnexFile, AnnexFileError, annex_rows
+from extractors.annex import AnnexFile, AnnexFileError, read_document
 from extractors.http import ExtractError, Fetched
 from extractors.landing import Landing
 from extractors.national_portal import NationalPortal
@@ -23,29 +22,6 @@ from transforms.decision_page import DecisionPageError, attachments, decision_fi
 PAGE_SOURCE = "national_decision_pages"
 DOCUMENT_SOURCE = "national_documents"
 DOCUMENT_FILES = "documents"  # the landing folder of the files themselves
-
-
-def read_document(document: AnnexFile) -> tuple[list[dict], str | None]:
-    """The document's rows, and why it could not be read where that is no fault of the file
-    (a .doc with no LibreOffice here): such a document is held, not a failed run. A file
-    that is corrupt raises ``AnnexFileError``, naming it."""
-    if document.suffix in (".docx", ".xlsx"):
-        return annex_rows(document), None
-    if document.suffix == ".pdf":
-        from extractors.pdf import pdf_rows
-
-        return pdf_rows(document), None
-    if document.suffix == ".doc":
-        from extractors.pdf import doc_to_docx
-
-        if not (shutil.which("soffice") or shutil.which("libreoffice")):
-            return [], f"{document.name}: a .doc needs LibreOffice (soffice), not installed here"
-        converted = doc_to_docx(document.data, document.name)
-        return annex_rows(AnnexFile(document.url, f"{document.name}x", converted)), None
-    return (
-        [],
-        f"{document.name}: a {document.suffix or 'suffix-less'} file is not a document read here",
-    )
 
 
 class DecisionDocuments:

@@ -30,7 +30,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from subprocess import PIPE
 
-from extractors.annex import AnnexFile, AnnexFileError
+from extractors.files import AnnexFile, AnnexFileError
 from extractors.ocr import DPI, Cell, OcrUnavailable, Word, read_scan
 
 # A digital signature's stamp ("Người ký: …", then "Email: …", "Cơ quan: …", "Thời gian ký: …"):

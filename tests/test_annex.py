@@ -251,10 +251,13 @@ def test_folders_are_searched_and_legacy_formats_refused(tmp_path):
     shutil.copy(FIXTURES / "qd-102-variants.xlsx", tmp_path / "sub" / "b.xlsx")
     shutil.copy(FIXTURES / "qd-101-variants.docx", tmp_path / "a.docx")
     (tmp_path / "decision.pdf").write_bytes(b"%PDF-1.4")
-    (tmp_path / "~$a.docx").write_bytes(b"owner file of an open document")
-    assert [u.rsplit("/", 1)[1] for u in annex_urls([str(tmp_path)])] == ["a.docx", "b.xlsx"]
     (tmp_path / "old.doc").write_bytes(b"\xd0\xcf\x11\xe0")
-    with pytest.raises(AnnexFileError, match=r"old.doc: .doc/.xls cannot be read"):
+    (tmp_path / "notes.txt").write_text("not an annex")
+    (tmp_path / "~$a.docx").write_bytes(b"owner file of an open document")
+    found = [u.rsplit("/", 1)[1] for u in annex_urls([str(tmp_path)])]
+    assert found == ["a.docx", "decision.pdf", "old.doc", "b.xlsx"]
+    (tmp_path / "old.xls").write_bytes(b"\xd0\xcf\x11\xe0")
+    with pytest.raises(AnnexFileError, match=r"old.xls: .xls cannot be read"):
         annex_urls([str(tmp_path)])
     with pytest.raises(AnnexFileError, match="does not exist"):
         annex_urls([str(tmp_path / "missing")])
@@ -407,6 +410,20 @@ def test_an_unreadable_file_fails_the_run_and_loads_nothing(annex_only):
             assert conn.scalar(select(annex_files.c.sha256)) is None  # good.xlsx not marked either
             assert conn.scalar(select(province_decisions.c.decision_id)) is None
     assert sync(settings)["datasets"]["province_items"]["inserted"] == 6
+
+
+def test_a_scanned_pdf_in_a_folder_loads_its_annex(annex_only):
+    """A province's own folder holds its signed decisions as they are: a scan here."""
+    from simulator.documents import DEMO_ROWS, demo_text_pdf, scanned_pdf
+
+    settings, folder = annex_only
+    (folder / "qd-654.pdf").write_bytes(scanned_pdf(demo_text_pdf()))
+    result = sync(settings)
+    assert result["status"] == "success", result["error"]
+    items = result["datasets"]["province_items"]
+    assert (
+        items["from_files"] == items["inserted"] == sum(not isinstance(r, str) for r in DEMO_ROWS)
+    )
 
 
 def test_cli_reads_annex_paths(tmp_path, env_settings, capsys, monkeypatch):

@@ -13,14 +13,10 @@ import pandas as pd
 
 from transforms.annex import AnnexDecision, AnnexLayoutError, parse_annex
 from transforms.codes import decision_number_column
-from transforms.frames import records_frame
+from transforms.frames import records_frame, stripped
 from transforms.numbers import whole_number_column
 from transforms.publications import decisions_frame, items_frame
 from transforms.text import clean_column
-
-
-def _string(series: pd.Series) -> pd.Series:
-    return series.astype("string").str.strip()
 
 
 def document_decisions(pages: Iterable[tuple[str, dict]], province: str) -> pd.DataFrame:
@@ -65,11 +61,11 @@ def national_documents(pages: Iterable[tuple[str, dict]], province: str) -> pd.D
     portal = decision_number_column(raw["portal_number"])
     return pd.DataFrame(
         {
-            "decision_id": _string(raw["decision_id"]),
-            "code": _string(raw["code"]),
+            "decision_id": stripped(raw["decision_id"]),
+            "code": stripped(raw["code"]),
             "file_name": clean_column(raw["file"]),
-            "file_id": _string(raw["file_id"]),
-            "sha256": _string(raw["sha256"]),
+            "file_id": stripped(raw["file_id"]),
+            "sha256": stripped(raw["sha256"]),
             "size_bytes": whole_number_column(raw["size"]),
             "annex_problem": pd.Series([problem for _, problem in read], dtype="string"),
             # The number the document itself carries, against the one the portal shows.

@@ -128,3 +128,8 @@ def with_content_hash(df: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     text = df[columns].astype("string").fillna("\x00")
     hashed = pd.util.hash_pandas_object(text, index=False).to_numpy().view("int64")
     return df.assign(content_hash=hashed)
+
+
+def stripped(series: pd.Series) -> pd.Series:
+    """Values as text, spaces around them removed (identifiers, codes, hashes)."""
+    return series.astype("string").str.strip()

@@ -9,7 +9,7 @@ import pandas as pd
 from transforms.codes import agency_code_column, decision_number_column
 from transforms.dates import PORTAL_FORMAT, parse_dates
 from transforms.decision_page import attachments, decision_fields
-from transforms.frames import records_frame
+from transforms.frames import records_frame, stripped
 from transforms.numbers import whole_number_column
 from transforms.text import clean_column, key_column
 
@@ -24,23 +24,19 @@ def _rows(pages: Pages, **extra_from_params: str) -> Iterable[tuple[str, dict]]:
             yield f"{ref}:{i}", {**(row if isinstance(row, dict) else {}), **extra}
 
 
-def _string(series: pd.Series) -> pd.Series:
-    return series.astype("string").str.strip()
-
-
 def national_decisions(pages: Pages) -> pd.DataFrame:
     raw = records_frame(
         _rows(pages), ["ID", "CODE", "NAME", "PUBLISHING_DATE", "AGENCY_NAME", "AGENCY_ID"]
     )
     return pd.DataFrame(
         {
-            "decision_id": _string(raw["ID"]),
+            "decision_id": stripped(raw["ID"]),
             "number_raw": raw["CODE"].astype("string"),
             "number_norm": decision_number_column(raw["CODE"]),
             "title": clean_column(raw["NAME"]),
             "publishing_date_raw": raw["PUBLISHING_DATE"].astype("string"),
             "publishing_date": parse_dates(raw["PUBLISHING_DATE"], PORTAL_FORMAT),
-            "agency_id": _string(raw["AGENCY_ID"]),
+            "agency_id": stripped(raw["AGENCY_ID"]),
             "agency_name": clean_column(raw["AGENCY_NAME"]),
             "source_ref": raw["source_ref"],
         }
@@ -58,12 +54,12 @@ def national_procedures(pages_by_kind: dict[str, Pages]) -> pd.DataFrame:
         frames.append(
             pd.DataFrame(
                 {
-                    "decision_id": _string(raw["decision_id"]),
+                    "decision_id": stripped(raw["decision_id"]),
                     "list_kind": pd.Series([kind] * len(raw), dtype="string"),
-                    "procedure_id": _string(raw["ID"]),
+                    "procedure_id": stripped(raw["ID"]),
                     "procedure_name": clean_column(raw["PROCEDURE_NAME"]),
                     "name_key": key_column(raw["PROCEDURE_NAME"]),
-                    "published_agency_id": _string(raw["PUBLISHED_AGENCY_ID"]),
+                    "published_agency_id": stripped(raw["PUBLISHED_AGENCY_ID"]),
                     "published_agency": clean_column(raw["PUBLISHED_AGENCY"]),
                     "source_ref": raw["source_ref"],
                 }
@@ -81,7 +77,7 @@ def national_agencies(pages: Pages) -> pd.DataFrame:
     raw = records_frame(_rows(pages), ["ID", "AGENCY_NAME", "NAME", "CODE"])
     return pd.DataFrame(
         {
-            "agency_id": _string(raw["ID"]),
+            "agency_id": stripped(raw["ID"]),
             "name": clean_column(raw["AGENCY_NAME"]),
             "code_raw": raw["CODE"].astype("string"),
             "code": agency_code_column(raw["CODE"]),
@@ -94,7 +90,7 @@ def national_fields(pages: Pages) -> pd.DataFrame:
     raw = records_frame(_rows(pages), ["ID", "FIELD_NAME"])
     return pd.DataFrame(
         {
-            "field_id": _string(raw["ID"]),
+            "field_id": stripped(raw["ID"]),
             "name": clean_column(raw["FIELD_NAME"]),
             "source_ref": raw["source_ref"],
         }
@@ -105,8 +101,8 @@ def national_decision_fields(pages: Pages) -> pd.DataFrame:
     raw = records_frame(_rows(pages, decision_id="id"), ["decision_id", "ID", "NAME"])
     return pd.DataFrame(
         {
-            "decision_id": _string(raw["decision_id"]),
-            "field_id": _string(raw["ID"]),
+            "decision_id": stripped(raw["decision_id"]),
+            "field_id": stripped(raw["ID"]),
             "name": clean_column(raw["NAME"]),
             "source_ref": raw["source_ref"],
         }
@@ -118,11 +114,11 @@ def national_publicized(pages: Pages) -> pd.DataFrame:
     raw = records_frame(_rows(pages), ["TTHC_MA", "TYPE", "NAME", "ISNGANHDOC", "WEIGHT"])
     return pd.DataFrame(
         {
-            "procedure_code": _string(raw["TTHC_MA"]),
-            "object_type": _string(raw["TYPE"]),
+            "procedure_code": stripped(raw["TTHC_MA"]),
+            "object_type": stripped(raw["TYPE"]),
             "name": clean_column(raw["NAME"]),
             "name_key": key_column(raw["NAME"]),
-            "is_sector_vertical": _string(raw["ISNGANHDOC"]) == "1",
+            "is_sector_vertical": stripped(raw["ISNGANHDOC"]) == "1",
             "weight": whole_number_column(raw["WEIGHT"]),
             "source_ref": raw["source_ref"],
         }
@@ -149,7 +145,7 @@ def national_decision_pages(pages: Pages) -> pd.DataFrame:
     )
     return pd.DataFrame(
         {
-            "decision_id": _string(raw["decision_id"]),
+            "decision_id": stripped(raw["decision_id"]),
             "number_raw": raw["number"].astype("string"),
             "title": clean_column(raw["title"]),
             "decision_date_raw": raw["decision_date"].astype("string"),
